@@ -1,0 +1,732 @@
+// Package jsoncanon reads untrusted JSON strictly and writes it in the JSON Canonicalization Scheme
+// (JCS, RFC 8785), the form that eddsa-jcs-2022 and the other JCS Data Integrity cryptosuites hash
+// and sign.
+//
+// Parse turns bytes into plain Go values (map[string]any, []any, string, json.Number, bool, nil)
+// and rejects what would make a signature ambiguous: duplicate object keys, invalid UTF-8, lone
+// surrogate escapes, numbers outside the IEEE 754 double range, input beyond a size or nesting
+// limit, and trailing data. Its errors name the offending field by its JSON path. Append writes the
+// canonical form of such values without re-reading any text, so a verifier parses a credential once
+// and canonicalises it as often as its proofs need.
+//
+// Numbers are serialised with github.com/gowebpki/jcs's ES6 number formatter; the whole transform is
+// differentially fuzzed against that library's own Transform (see FuzzMatchesLibrary) and checked
+// against the RFC 8785 test data in testdata/rfc8785.
+package jsoncanon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gowebpki/jcs"
+)
+
+// Default limits, used where a Limits field is zero. A credential is a few kilobytes; a transcript
+// with hundreds of courses stays well below a mebibyte.
+const (
+	DefaultMaxBytes = 1 << 20
+	DefaultMaxDepth = 32
+)
+
+// Limits bounds what Parse accepts. Zero fields take the defaults.
+type Limits struct {
+	// MaxBytes is the largest input accepted.
+	MaxBytes int
+	// MaxDepth is the deepest nesting of objects and arrays accepted.
+	MaxDepth int
+}
+
+// Error describes input that Parse or Append rejects.
+type Error struct {
+	// Path is the JSON path of the value being read ("credentialSubject.achievement.name",
+	// "proof[1]"), empty for the top level.
+	Path string
+	// Offset is the byte offset in the input at which the problem was found (Parse only).
+	Offset int
+	// Msg says what is wrong.
+	Msg string
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return fmt.Sprintf("json: %s (byte %d)", e.Msg, e.Offset)
+	}
+	return fmt.Sprintf("json: %s: %s (byte %d)", e.Path, e.Msg, e.Offset)
+}
+
+// Parse reads one JSON value from data under the given limits. Objects become map[string]any,
+// arrays []any, numbers json.Number (the literal as written, checked to be a finite double),
+// strings string, and true, false and null bool and nil. It returns an *Error for malformed input,
+// duplicate keys, invalid UTF-8 or lone surrogates, out-of-range numbers, input larger than
+// MaxBytes or nested deeper than MaxDepth, and anything but white space after the value.
+func Parse(data []byte, lim Limits) (any, error) {
+	if lim.MaxBytes <= 0 {
+		lim.MaxBytes = DefaultMaxBytes
+	}
+	if lim.MaxDepth <= 0 {
+		lim.MaxDepth = DefaultMaxDepth
+	}
+	if len(data) > lim.MaxBytes {
+		return nil, &Error{Msg: fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(data), lim.MaxBytes)}
+	}
+	p := parser{data: data, maxDepth: lim.MaxDepth}
+	v, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if p.pos != len(p.data) {
+		return nil, p.fail("unexpected data after the top-level value")
+	}
+	return v, nil
+}
+
+// ParseObject is Parse for input that must be a JSON object.
+func ParseObject(data []byte, lim Limits) (map[string]any, error) {
+	v, err := Parse(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, &Error{Msg: "expected a JSON object"}
+	}
+	return m, nil
+}
+
+// Canonicalize parses data with the default limits and returns its JCS form.
+func Canonicalize(data []byte) ([]byte, error) {
+	v, err := Parse(data, Limits{})
+	if err != nil {
+		return nil, err
+	}
+	return Append(nil, v)
+}
+
+type pathElem struct {
+	key   string
+	index int // -1 for an object member
+}
+
+type parser struct {
+	data     []byte
+	pos      int
+	depth    int
+	maxDepth int
+	path     []pathElem
+}
+
+func (p *parser) fail(format string, args ...any) *Error {
+	return &Error{Path: formatPath(p.path), Offset: p.pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+func formatPath(path []pathElem) string {
+	var b strings.Builder
+	for i, e := range path {
+		switch {
+		case e.index >= 0:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(e.index))
+			b.WriteByte(']')
+		case plainKey(e.key):
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(e.key)
+		default:
+			b.WriteByte('[')
+			b.WriteString(strconv.Quote(e.key))
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+// FieldPath renders a path given as keys and indexes the way Error.Path does:
+// FieldPath("proof", 1, "proofValue") is "proof[1].proofValue".
+func FieldPath(elems ...any) string {
+	path := make([]pathElem, 0, len(elems))
+	for _, e := range elems {
+		switch e := e.(type) {
+		case int:
+			path = append(path, pathElem{index: e})
+		case string:
+			path = append(path, pathElem{key: e, index: -1})
+		default:
+			path = append(path, pathElem{key: fmt.Sprint(e), index: -1})
+		}
+	}
+	return formatPath(path)
+}
+
+func plainKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c == '@' || c == '_' || c == '$' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value() (any, error) {
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		return nil, p.fail("unexpected end of input")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		return p.object()
+	case c == '[':
+		return p.array()
+	case c == '"':
+		return p.str()
+	case c == 't':
+		return true, p.literal("true")
+	case c == 'f':
+		return false, p.literal("false")
+	case c == 'n':
+		return nil, p.literal("null")
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	default:
+		return nil, p.fail("unexpected character %q", c)
+	}
+}
+
+func (p *parser) literal(word string) error {
+	if len(p.data)-p.pos < len(word) || string(p.data[p.pos:p.pos+len(word)]) != word {
+		return p.fail("invalid literal")
+	}
+	p.pos += len(word)
+	return nil
+}
+
+func (p *parser) enter() error {
+	p.depth++
+	if p.depth > p.maxDepth {
+		return p.fail("nesting deeper than %d", p.maxDepth)
+	}
+	return nil
+}
+
+func (p *parser) object() (any, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.pos++ // '{'
+	m := make(map[string]any)
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		p.depth--
+		return m, nil
+	}
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return nil, p.fail("expected a quoted object key")
+		}
+		keyStart := p.pos
+		key, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.path = append(p.path, pathElem{key: key, index: -1})
+		if _, dup := m[key]; dup {
+			p.pos = keyStart
+			return nil, p.fail("duplicate key")
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return nil, p.fail("expected ':' after the key")
+		}
+		p.pos++
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		m[key] = v
+		p.path = p.path[:len(p.path)-1]
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return nil, p.fail("unexpected end of input in an object")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			p.depth--
+			return m, nil
+		default:
+			return nil, p.fail("expected ',' or '}' in an object")
+		}
+	}
+}
+
+func (p *parser) array() (any, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.pos++ // '['
+	a := make([]any, 0, 4)
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		p.depth--
+		return a, nil
+	}
+	for {
+		p.path = append(p.path, pathElem{index: len(a)})
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		p.path = p.path[:len(p.path)-1]
+		a = append(a, v)
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return nil, p.fail("unexpected end of input in an array")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			p.depth--
+			return a, nil
+		default:
+			return nil, p.fail("expected ',' or ']' in an array")
+		}
+	}
+}
+
+// str reads a string starting at the opening quote.
+func (p *parser) str() (string, error) {
+	start := p.pos + 1
+	ascii := true
+	for i := start; i < len(p.data); i++ {
+		c := p.data[i]
+		switch {
+		case c == '"':
+			s := p.data[start:i]
+			if !ascii && !utf8.Valid(s) {
+				return "", p.fail("string is not valid UTF-8")
+			}
+			p.pos = i + 1
+			return string(s), nil
+		case c == '\\':
+			return p.escapedStr(start)
+		case c < 0x20:
+			p.pos = i
+			return "", p.fail("control character U+%04X in a string must be escaped", c)
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	p.pos = len(p.data)
+	return "", p.fail("unterminated string")
+}
+
+func (p *parser) escapedStr(start int) (string, error) {
+	buf := make([]byte, 0, 32)
+	i := start
+	for i < len(p.data) {
+		c := p.data[i]
+		switch {
+		case c == '"':
+			if !utf8.Valid(buf) {
+				p.pos = i
+				return "", p.fail("string is not valid UTF-8")
+			}
+			p.pos = i + 1
+			return string(buf), nil
+		case c < 0x20:
+			p.pos = i
+			return "", p.fail("control character U+%04X in a string must be escaped", c)
+		case c != '\\':
+			buf = append(buf, c)
+			i++
+			continue
+		}
+		// An escape.
+		if i+1 >= len(p.data) {
+			break
+		}
+		e := p.data[i+1]
+		i += 2
+		switch e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, ok := hex4(p.data, i)
+			if !ok {
+				p.pos = i
+				return "", p.fail("invalid \\u escape")
+			}
+			i += 4
+			if r >= 0xD800 && r < 0xDC00 {
+				// A high surrogate must be followed by an escaped low surrogate.
+				if i+1 < len(p.data) && p.data[i] == '\\' && p.data[i+1] == 'u' {
+					if lo, ok := hex4(p.data, i+2); ok && lo >= 0xDC00 && lo < 0xE000 {
+						r = 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00)
+						i += 6
+						buf = utf8.AppendRune(buf, r)
+						continue
+					}
+				}
+				p.pos = i
+				return "", p.fail("lone surrogate in a \\u escape")
+			}
+			if r >= 0xDC00 && r < 0xE000 {
+				p.pos = i
+				return "", p.fail("lone surrogate in a \\u escape")
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			p.pos = i - 1
+			return "", p.fail("invalid escape \\%c", e)
+		}
+	}
+	p.pos = len(p.data)
+	return "", p.fail("unterminated string")
+}
+
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+func (p *parser) number() (any, error) {
+	start := p.pos
+	d := p.data
+	i := p.pos
+	if d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && d[i] >= '1' && d[i] <= '9':
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+	default:
+		p.pos = i
+		return nil, p.fail("invalid number")
+	}
+	simple := true
+	if i < len(d) && d[i] == '.' {
+		simple = false
+		i++
+		j := i
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+		if i == j {
+			p.pos = i
+			return nil, p.fail("invalid number: digits must follow '.'")
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		simple = false
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+		if i == j {
+			p.pos = i
+			return nil, p.fail("invalid number: digits must follow the exponent")
+		}
+	}
+	p.pos = i
+	lit := string(d[start:i])
+	if !simple || len(lit) > 16 {
+		f, err := strconv.ParseFloat(lit, 64)
+		if err != nil || math.IsInf(f, 0) {
+			p.pos = start
+			return nil, p.fail("number %s is outside the IEEE 754 double range", lit)
+		}
+	}
+	return json.Number(lit), nil
+}
+
+// Append appends the JCS (RFC 8785) form of v to dst. v is a value as Parse returns it; Go
+// float64, int, int64 and []string values are accepted too, so documents can be built in code.
+// Object keys are sorted by their UTF-16 code units, strings are escaped minimally and numbers
+// are written as ECMAScript writes doubles. It returns an *Error for a value of another type, a
+// non-finite or malformed number, or a string that is not valid UTF-8.
+func Append(dst []byte, v any) ([]byte, error) {
+	var path []pathElem
+	return appendValue(dst, v, &path)
+}
+
+func appendValue(dst []byte, v any, path *[]pathElem) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(dst, "null"...), nil
+	case bool:
+		if v {
+			return append(dst, "true"...), nil
+		}
+		return append(dst, "false"...), nil
+	case string:
+		if !utf8.ValidString(v) {
+			return dst, &Error{Path: formatPath(*path), Msg: "string is not valid UTF-8"}
+		}
+		return appendString(dst, v), nil
+	case json.Number:
+		out, err := appendNumber(dst, string(v))
+		if err != nil {
+			return dst, &Error{Path: formatPath(*path), Msg: err.Error()}
+		}
+		return out, nil
+	case float64:
+		s, err := jcs.NumberToJSON(v)
+		if err != nil {
+			return dst, &Error{Path: formatPath(*path), Msg: err.Error()}
+		}
+		return append(dst, s...), nil
+	case int:
+		return appendInt(dst, int64(v), path)
+	case int64:
+		return appendInt(dst, v, path)
+	case map[string]any:
+		return appendObject(dst, v, path)
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range v {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			*path = append(*path, pathElem{index: i})
+			var err error
+			if dst, err = appendValue(dst, e, path); err != nil {
+				return dst, err
+			}
+			*path = (*path)[:len(*path)-1]
+		}
+		return append(dst, ']'), nil
+	case []string:
+		dst = append(dst, '[')
+		for i, e := range v {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if !utf8.ValidString(e) {
+				return dst, &Error{Path: formatPath(append(*path, pathElem{index: i})), Msg: "string is not valid UTF-8"}
+			}
+			dst = appendString(dst, e)
+		}
+		return append(dst, ']'), nil
+	default:
+		return dst, &Error{Path: formatPath(*path), Msg: fmt.Sprintf("cannot canonicalise a value of type %T", v)}
+	}
+}
+
+// maxExactInt bounds the integers that a double holds exactly; beyond it the ES6 form may differ
+// from the Go form.
+const maxExactInt = 1 << 53
+
+func appendInt(dst []byte, n int64, path *[]pathElem) ([]byte, error) {
+	if n > maxExactInt || n < -maxExactInt {
+		return dst, &Error{Path: formatPath(*path), Msg: fmt.Sprintf("integer %d cannot be represented exactly as a double", n)}
+	}
+	return strconv.AppendInt(dst, n, 10), nil
+}
+
+func appendObject(dst []byte, m map[string]any, path *[]pathElem) ([]byte, error) {
+	var small [16]string
+	keys := small[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, CompareKeys)
+	dst = append(dst, '{')
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if !utf8.ValidString(k) {
+			return dst, &Error{Path: formatPath(*path), Msg: "object key is not valid UTF-8"}
+		}
+		dst = appendString(dst, k)
+		dst = append(dst, ':')
+		*path = append(*path, pathElem{key: k, index: -1})
+		var err error
+		if dst, err = appendValue(dst, m[k], path); err != nil {
+			return dst, err
+		}
+		*path = (*path)[:len(*path)-1]
+	}
+	return append(dst, '}'), nil
+}
+
+// CompareKeys orders object keys as RFC 8785 requires: by their UTF-16 code units. It differs from
+// byte order only where a character above U+FFFF (a surrogate pair in UTF-16) meets one between
+// U+E000 and U+FFFF.
+func CompareKeys(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == n {
+		return len(a) - len(b)
+	}
+	// Back up to the start of the differing character (the prefix is shared).
+	for i > 0 && !utf8.RuneStart(a[i]) {
+		i--
+	}
+	ra, _ := utf8.DecodeRuneInString(a[i:])
+	rb, _ := utf8.DecodeRuneInString(b[i:])
+	ua, ub := utf16Unit(ra), utf16Unit(rb)
+	if ua != ub {
+		return int(ua) - int(ub)
+	}
+	// Both above U+FFFF with the same high surrogate: the low surrogates decide, in code point
+	// order.
+	return int(ra) - int(rb)
+}
+
+func utf16Unit(r rune) rune {
+	if r >= 0x10000 {
+		return 0xD800 + (r-0x10000)>>10
+	}
+	return r
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\f':
+			dst = append(dst, '\\', 'f')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+var errNumber = errors.New("malformed number")
+
+// appendNumber writes a JSON number literal in its ES6 form. Plain integers of up to 15 digits are
+// already in that form (a double holds them exactly and ES6 prints them digit for digit), which
+// spares the float round trip for the common case.
+func appendNumber(dst []byte, lit string) ([]byte, error) {
+	if plainInt(lit) {
+		return append(dst, lit...), nil
+	}
+	if !validNumber(lit) {
+		return dst, errNumber
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil {
+		return dst, fmt.Errorf("number %s is outside the IEEE 754 double range", lit)
+	}
+	s, err := jcs.NumberToJSON(f)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, s...), nil
+}
+
+func plainInt(s string) bool {
+	d := s
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 15 || (d[0] == '0' && (len(d) > 1 || len(s) > 1)) {
+		return false // "-0" and leading zeros take the slow path ("-0" becomes "0")
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validNumber checks the JSON number grammar, so that json.Number values built in code are held
+// to what Parse accepts (strconv.ParseFloat alone also takes "0x1p3", "Inf" and "1_000").
+func validNumber(s string) bool {
+	p := parser{data: []byte(s)}
+	if len(s) == 0 || !(s[0] == '-' || s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	if _, err := p.number(); err != nil {
+		return false
+	}
+	return p.pos == len(s)
+}

@@ -1,0 +1,268 @@
+package jsoncanon
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gowebpki/jcs"
+)
+
+func TestCanonicalizeMatchesRFC8785TestData(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/rfc8785/input/*.json")
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no RFC 8785 test data: %v", err)
+	}
+	for _, in := range inputs {
+		name := filepath.Base(in)
+		t.Run(name+" canonicalises to the published output", func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(filepath.Join("testdata/rfc8785/output", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Canonicalize(data)
+			if err != nil {
+				t.Fatalf("Canonicalize: %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func TestNumbersFollowRFC8785AppendixB(t *testing.T) {
+	f, err := os.Open("testdata/rfc8785/numbers.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		hexBits, want, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		n++
+		bits, err := strconv.ParseUint(hexBits, 16, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := math.Float64frombits(bits)
+		t.Run(hexBits+" is written as "+want, func(t *testing.T) {
+			got, err := Append(nil, v)
+			if want == "error" {
+				if err == nil {
+					t.Fatalf("Append(%v) = %s, want an error", v, got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Append(%v): %v", v, err)
+			}
+			if string(got) != want {
+				t.Errorf("Append(%v) = %s, want %s", v, got, want)
+			}
+			// The same value read from JSON text takes the json.Number path.
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				lit := strconv.FormatFloat(v, 'g', -1, 64)
+				got, err := Canonicalize([]byte(lit))
+				if err != nil || string(got) != want {
+					t.Errorf("Canonicalize(%s) = %s, %v; want %s", lit, got, err, want)
+				}
+			}
+		})
+	}
+	if n < 20 {
+		t.Fatalf("only %d number vectors read", n)
+	}
+}
+
+func TestParseRejectsAmbiguousOrHostileInput(t *testing.T) {
+	deep := strings.Repeat("[", DefaultMaxDepth+1) + strings.Repeat("]", DefaultMaxDepth+1)
+	tests := []struct {
+		name, in, path, msg string
+	}{
+		{"a duplicate key is rejected with its path", `{"a":{"b":1,"b":2}}`, "a.b", "duplicate key"},
+		{"a duplicate key spelled with an escape is still a duplicate", `{"id":1,"\u0069d":2}`, "id", "duplicate key"},
+		{"a lone high surrogate is rejected", `{"s":"\ud800"}`, "s", "lone surrogate"},
+		{"a lone low surrogate is rejected", `{"s":"\udc00x"}`, "s", "lone surrogate"},
+		{"invalid UTF-8 is rejected", "{\"s\":\"\xff\"}", "s", "not valid UTF-8"},
+		{"a raw control character is rejected", "{\"s\":\"a\nb\"}", "s", "control character"},
+		{"an overflowing number is rejected", `{"n":[1,1e999]}`, "n[1]", "outside the IEEE 754 double range"},
+		{"a number with a leading zero is rejected", `[01]`, "", "expected ',' or ']'"},
+		{"a bare decimal point is rejected", `[1.]`, "[0]", "digits must follow"},
+		{"nesting beyond the limit is rejected", deep, "*", "nesting deeper than"},
+		{"trailing data is rejected", `{} {}`, "", "unexpected data after"},
+		{"a trailing comma is rejected", `{"a":1,}`, "", "expected a quoted object key"},
+		{"single quotes are rejected", `{'a':1}`, "", "expected a quoted object key"},
+		{"an unterminated string is rejected", `{"a":"b`, "a", "unterminated string"},
+		{"an invalid escape is rejected", `{"a":"\x"}`, "a", "invalid escape"},
+		{"empty input is rejected", ``, "", "unexpected end of input"},
+		{"NaN is rejected", `[NaN]`, "[0]", "unexpected character"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in), Limits{})
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Parse(%q) error = %v, want *Error", tt.in, err)
+			}
+			if (tt.path != "*" && e.Path != tt.path) || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("Parse(%q) = path %q msg %q; want path %q msg containing %q", tt.in, e.Path, e.Msg, tt.path, tt.msg)
+			}
+		})
+	}
+}
+
+func TestParseEnforcesTheSizeLimit(t *testing.T) {
+	in := []byte(`{"a":"` + strings.Repeat("x", 100) + `"}`)
+	if _, err := Parse(in, Limits{MaxBytes: 50}); err == nil || !strings.Contains(err.Error(), "exceeds the limit") {
+		t.Fatalf("Parse over the limit: %v", err)
+	}
+	if _, err := Parse(in, Limits{MaxBytes: len(in)}); err != nil {
+		t.Fatalf("Parse at the limit: %v", err)
+	}
+}
+
+func TestParseReadsEscapesAndNumbersFaithfully(t *testing.T) {
+	v, err := Parse([]byte(` {"s":"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t","n":-12.5e3,"i":7,"b":[true,false,null]} `), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := v.(map[string]any)
+	if got := m["s"].(string); got != "é😀\"\\/\b\f\n\r\t" {
+		t.Errorf("s = %q", got)
+	}
+	if got := m["n"].(json.Number); got != "-12.5e3" {
+		t.Errorf("n = %q, want the literal kept", got)
+	}
+	if got := m["b"].([]any); !slices.Equal(got, []any{true, false, nil}) {
+		t.Errorf("b = %v", got)
+	}
+}
+
+func TestCompareKeysOrdersByUTF16CodeUnits(t *testing.T) {
+	// U+1F600 is D83D DE00 in UTF-16 and so sorts before U+FB33 although its code point is larger.
+	keys := []string{"\ufb33", "\U0001F600", "\u20ac", "1", "\r", "\u0080", "ö", "", "a", "aa", "\U0001F601"}
+	slices.SortFunc(keys, CompareKeys)
+	want := []string{"", "\r", "1", "a", "aa", "\u0080", "ö", "\u20ac", "\U0001F600", "\U0001F601", "\ufb33"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("sorted = %q\nwant    %q", keys, want)
+	}
+}
+
+func TestAppendCanonicalisesValuesBuiltInCode(t *testing.T) {
+	doc := map[string]any{
+		"z":    []string{"b", "a"},
+		"a":    map[string]any{"n": 1.5, "i": 42, "j": int64(-7), "x": json.Number("1E2")},
+		"ctrl": "\u0001\u001f",
+	}
+	got, err := Append(nil, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"a":{"i":42,"j":-7,"n":1.5,"x":100},"ctrl":"\u0001\u001f","z":["b","a"]}`
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	for name, bad := range map[string]any{
+		"a struct":                    struct{}{},
+		"a malformed json.Number":     json.Number("0x10"),
+		"an integer beyond 2^53":      int64(1<<53 + 1),
+		"a string with invalid UTF-8": "\xff",
+		"an infinite float":           math.Inf(1),
+	} {
+		t.Run(name+" is refused", func(t *testing.T) {
+			if _, err := Append(nil, map[string]any{"k": bad}); err == nil {
+				t.Errorf("Append(%v) succeeded", bad)
+			}
+		})
+	}
+}
+
+func TestFieldPathRendersLikeErrorPaths(t *testing.T) {
+	if got := FieldPath("proof", 1, "proofValue"); got != "proof[1].proofValue" {
+		t.Errorf("FieldPath = %q", got)
+	}
+	if got := FieldPath("a b", "c"); got != `["a b"].c` {
+		t.Errorf("FieldPath = %q", got)
+	}
+}
+
+// FuzzParse checks that Parse never panics, and that whatever it accepts canonicalises to valid
+// JSON that is a fixed point of canonicalisation.
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := Parse(data, Limits{MaxBytes: 1 << 16})
+		if err != nil {
+			return
+		}
+		out, err := Append(nil, v)
+		if err != nil {
+			t.Fatalf("accepted input does not canonicalise: %v", err)
+		}
+		if !json.Valid(out) {
+			t.Fatalf("canonical form is not valid JSON: %q", out)
+		}
+		again, err := Canonicalize(out)
+		if err != nil || !bytes.Equal(again, out) {
+			t.Fatalf("canonical form is not a fixed point: %q -> %q (%v)", out, again, err)
+		}
+	})
+}
+
+// FuzzMatchesLibrary differentially tests our canonicaliser against github.com/gowebpki/jcs:
+// whatever we accept, the library must accept and canonicalise to the same bytes. (We are
+// stricter in places — lone surrogates, depth, number range — so inputs we reject are not
+// compared.)
+func FuzzMatchesLibrary(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ours, err := Canonicalize(data)
+		if err != nil {
+			return
+		}
+		// The library misreads a top-level scalar followed by white space ("0 "), so it is given
+		// the trimmed text; white space around the value carries no meaning.
+		theirs, err := jcs.Transform(bytes.TrimSpace(data))
+		if err != nil {
+			t.Fatalf("we accept %q (-> %q) but the library rejects it: %v", data, ours, err)
+		}
+		if !bytes.Equal(ours, theirs) {
+			t.Fatalf("canonical forms differ for %q:\nours   %q\ntheirs %q", data, ours, theirs)
+		}
+	})
+}
+
+func addSeeds(f *testing.F) {
+	inputs, _ := filepath.Glob("testdata/rfc8785/input/*.json")
+	for _, in := range inputs {
+		if b, err := os.ReadFile(in); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{
+		`{"a":1,"b":[1.0,2.50,-0,1e21,1e-7,123456789012345678]}`,
+		`{"\u20ac":"x","\ud83d\ude00":1,"\ufb33":2}`,
+		`[0.1,0.2,0.30000000000000004,5e-324,1.7976931348623157e308]`,
+		`{"k":"\u0000\u001f\u007f\"\\"}`,
+		`"plain"`, `true`, `null`, `[[],{}]`,
+	} {
+		f.Add([]byte(s))
+	}
+}
