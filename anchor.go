@@ -47,6 +47,7 @@ type CredentialAnchor struct {
 	ValidUntil      time.Time        `json:"validUntil,omitzero"`
 	Status          CredentialStatus `json:"status,omitempty"`
 	StatusReason    string           `json:"statusReason,omitempty"`
+	StatusNote      string           `json:"statusNote,omitempty"`
 	StatusChangedAt time.Time        `json:"statusChangedAt,omitzero"`
 	AnchoredAt      time.Time        `json:"anchoredAt,omitzero"`
 	TxID            string           `json:"txId,omitempty"`
@@ -111,7 +112,8 @@ func (b *BatchAnchor) Validate() error {
 }
 
 // StatusChange asks to move a credential to Status for Reason. For a credential issued in a batch,
-// BatchRoot names the batch.
+// BatchRoot names the batch. Note is public, like everything on the shared ledger: it must never
+// hold personal data.
 type StatusChange struct {
 	CredentialID string           `json:"credentialId"`
 	BatchRoot    string           `json:"batchRoot,omitempty"`
@@ -131,6 +133,10 @@ func (s *StatusChange) Validate() error {
 		return Errorf(EINVALID, "status %q must be ACTIVE, SUSPENDED or REVOKED", s.Status)
 	case !validReason(s.Reason):
 		return Errorf(EINVALID, "reason %q must be one of the reason codes", s.Reason)
+	case s.Status == StatusActive && s.Reason != ReasonReinstated:
+		return Errorf(EINVALID, "reason for making a credential ACTIVE again must be %s", ReasonReinstated)
+	case s.Status != StatusActive && s.Reason == ReasonReinstated:
+		return Errorf(EINVALID, "reason %s only applies to making a credential ACTIVE again", ReasonReinstated)
 	case utf8.RuneCountInString(s.Note) > 500:
 		return Errorf(EINVALID, "note must be at most 500 characters")
 	}
@@ -145,6 +151,9 @@ func validReason(r string) bool {
 	}
 	return false
 }
+
+// MaxPageSize bounds the number of items one page of a list may ask for.
+const MaxPageSize = 200
 
 // Page is one page of a paginated list. Bookmark, when not empty, fetches the next page.
 type Page[T any] struct {

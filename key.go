@@ -54,3 +54,28 @@ func (k *IssuerKey) ValidAt(t time.Time) bool {
 	}
 	return true
 }
+
+// Validate checks the fields a caller supplies when registering a key. The Multikey itself is
+// decoded by the chaincode (package sdk/multikey), which also checks that it holds a Type key.
+func (k *IssuerKey) Validate() error {
+	switch {
+	case !ValidOrgID(k.OrgID):
+		return Errorf(EINVALID, "orgId %q is not a valid organisation ID", k.OrgID)
+	case !ValidLocalID(k.ID):
+		return Errorf(EINVALID, "id %q must be 1-128 letters, digits, '.', '_' or '-'", k.ID)
+	case !k.Type.Valid():
+		return Errorf(EINVALID, "type %q must be %s or %s", k.Type, KeyEd25519, KeyMLDSA44)
+	case k.PublicKeyMultibase == "":
+		return Errorf(EINVALID, "publicKeyMultibase is required")
+	case !k.ValidFrom.IsZero() && !k.ValidUntil.IsZero() && !k.ValidUntil.After(k.ValidFrom):
+		return Errorf(EINVALID, "validUntil must be after validFrom")
+	}
+	return nil
+}
+
+// KeyRotation is the outcome of rotating an issuer key: the retired key, now valid until the
+// rotation and superseded by Current, and the key that replaces it.
+type KeyRotation struct {
+	Previous IssuerKey `json:"previous"`
+	Current  IssuerKey `json:"current"`
+}

@@ -121,8 +121,8 @@ func (p *PersonalData) Validate() error {
 		return Errorf(EINVALID, "personal.name is required (at most 200 characters)")
 	case strings.TrimSpace(p.NationalID) == "" || len(p.NationalID) > 64:
 		return Errorf(EINVALID, "personal.nationalId is required (at most 64 characters)")
-	case len(p.DateOfBirth) > 10:
-		return Errorf(EINVALID, "personal.dateOfBirth must be YYYY-MM-DD")
+	case p.DateOfBirth != "" && !validDate(p.DateOfBirth):
+		return Errorf(EINVALID, "personal.dateOfBirth must be a date written YYYY-MM-DD")
 	case len(p.PhotoRef) > 512:
 		return Errorf(EINVALID, "personal.photoRef must be at most 512 characters")
 	}
@@ -131,6 +131,11 @@ func (p *PersonalData) Validate() error {
 		return Errorf(EINVALID, "personal.salt must be 32 bytes in hex")
 	}
 	return nil
+}
+
+func validDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }
 
 // Commitment returns the salted commitment to p that the ledger stores:

@@ -44,12 +44,13 @@ type Name struct {
 }
 
 func (n Name) validate(field string) error {
-	for lang, v := range map[string]string{"zh": n.Zh, "en": n.En} {
-		if strings.TrimSpace(v) == "" {
-			return Errorf(EINVALID, "%s.%s is required", field, lang)
+	// A slice, not a map: the chaincode returns this message, and endorsers must agree on it.
+	for _, f := range []struct{ lang, v string }{{"zh", n.Zh}, {"en", n.En}} {
+		if strings.TrimSpace(f.v) == "" {
+			return Errorf(EINVALID, "%s.%s is required", field, f.lang)
 		}
-		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 200 {
-			return Errorf(EINVALID, "%s.%s must be valid UTF-8 of at most 200 characters", field, lang)
+		if !utf8.ValidString(f.v) || utf8.RuneCountInString(f.v) > 200 {
+			return Errorf(EINVALID, "%s.%s must be valid UTF-8 of at most 200 characters", field, f.lang)
 		}
 	}
 	return nil
@@ -152,4 +153,34 @@ func (a *Accreditation) CoversAt(t time.Time) bool {
 		return false
 	}
 	return true
+}
+
+// OrganizationUpdate changes the names and region of a registered organisation. Its MSP and kind
+// never change: an organisation that moves to another node or becomes another kind is a new
+// organisation.
+type OrganizationUpdate struct {
+	ID         string `json:"id"`
+	Name       Name   `json:"name"`
+	RegionCode string `json:"regionCode"`
+}
+
+// Validate checks an update request.
+func (u *OrganizationUpdate) Validate() error {
+	switch {
+	case !ValidOrgID(u.ID):
+		return Errorf(EINVALID, "id %q must be 3-64 lower-case letters, digits or hyphens", u.ID)
+	case !ValidRegionCode(u.RegionCode):
+		return Errorf(EINVALID, "regionCode %q must be a six-digit division code", u.RegionCode)
+	}
+	return u.Name.validate("name")
+}
+
+// AccreditationCheck answers whether organisation OrgID was accredited to issue CredentialType at
+// time At. When it was, Accreditation is the accreditation in force.
+type AccreditationCheck struct {
+	OrgID          string         `json:"orgId"`
+	CredentialType CredentialType `json:"credentialType"`
+	At             time.Time      `json:"at"`
+	Accredited     bool           `json:"accredited"`
+	Accreditation  *Accreditation `json:"accreditation,omitempty"`
 }
