@@ -86,11 +86,13 @@ for org in "${ORGS[@]}"; do
 		stop_process "$proc"
 	fi
 	tls=$(org_dir "$org")/peers/chaincode.$org.eduledger.local/tls
+	port=$(chaincode_port "$org" "$slot")
 	start_process "$proc" "$ccdir/server" \
-		-id "$package_id" \
-		-address "127.0.0.1:$(chaincode_port "$org" "$slot")" \
-		-tls-cert "$tls/server.crt" -tls-key "$tls/server.key" -tls-client-ca "$(org_tlsca "$org")"
+		--id "$package_id" \
+		--address "127.0.0.1:$port" \
+		--tls-cert "$tls/server.crt" --tls-key "$tls/server.key" --tls-client-ca "$(org_tlsca "$org")"
 	echo "$package_id" >"$STATE/pids/$proc.id"
+	wait_listening "$proc" "$port"
 done
 
 # --- approve for every organisation, then commit ------------------------------------------------

@@ -152,6 +152,19 @@ wait_healthy() {
 	die "$name did not become healthy on 127.0.0.1:$port within 30 s; see $STATE/logs/$name.log"
 }
 
+# wait_listening NAME PORT: waits until NAME accepts TCP connections on 127.0.0.1:PORT.
+wait_listening() {
+	local name=$1 port=$2 i
+	for ((i = 0; i < 100; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		is_running "$name" || die "$name exited; see $STATE/logs/$name.log"
+		sleep 0.1
+	done
+	die "$name is not listening on 127.0.0.1:$port after 10 s; see $STATE/logs/$name.log"
+}
+
 http_ok() {
 	local host=$1 port=$2 path=$3
 	if command -v curl >/dev/null; then

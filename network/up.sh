@@ -226,30 +226,31 @@ for org in "${ORGS[@]}"; do
 done
 
 # --- tools built from this repository ------------------------------------------------------------
-log "building the chaincode server and network tools"
-(cd "$REPO_DIR" && go build -o "$STATE/bin/" ./network/staff ./network/probe) || die "go build of the network tools failed"
+log "building the network tools"
+(cd "$REPO_DIR" && go build -o "$STATE/bin/netctl" ./network/netctl) || die "go build ./network/netctl failed"
 
-# --- staff identities with EduLedger attributes ------------------------------------------------
-"$STATE/bin/staff" -crypto "$CRYPTO" -out "$STATE/identities" || die "issuing staff identities failed"
-
-# --- chaincode --------------------------------------------------------------------------------------
-if ((deploy)); then
-	"$NETWORK_DIR/deploy.sh" --name "$CHAINCODE" --slot 0 --package ./cmd/chaincode
-fi
+# --- staff identities with EduLedger attributes (cryptogen issues none) ------------------------
+"$STATE/bin/netctl" staff -crypto "$CRYPTO" -out "$STATE/identities" || die "issuing staff identities failed"
 
 # --- connection profiles ------------------------------------------------------------------------
-"$STATE/bin/probe" profiles -state "$STATE" -port-base "$PORT_BASE" -out "$STATE/profiles" ||
+peer_flags=()
+for org in "${ORGS[@]}"; do
+	peer_flags+=(-peer "$org=127.0.0.1:$(peer_port "$org")")
+done
+"$STATE/bin/netctl" profiles -crypto "$CRYPTO" -out "$STATE/profiles" "${peer_flags[@]}" ||
 	die "writing connection profiles failed"
 
+# --- chaincode, bootstrap, readiness ------------------------------------------------------------
 if ((deploy)); then
+	"$NETWORK_DIR/deploy.sh" --name "$CHAINCODE" --slot 0 --package ./cmd/chaincode
+	log "waiting until the gateway of every organisation can endorse on every organisation"
+	"$STATE/bin/netctl" ready -profiles "$STATE/profiles" -crypto "$CRYPTO" -timeout "${EDULEDGER_READY_TIMEOUT:-120s}" ||
+		die "the network did not become ready; see $STATE/logs/"
 	if [[ ! -f "$STATE/bootstrapped" ]]; then
 		log "bootstrapping: fixing edu-bureau as the governing organisation"
-		"$STATE/bin/probe" bootstrap -profile "$STATE/profiles/gov.json" -identity "$STATE/identities/edu-bureau/admin" ||
+		"$STATE/bin/netctl" bootstrap -profile "$STATE/profiles/gov.json" -identity "$STATE/identities/edu-bureau/admin" ||
 			die "the bootstrap transaction failed"
 		touch "$STATE/bootstrapped"
 	fi
-	log "waiting until the gateway of every organisation can endorse"
-	"$STATE/bin/probe" ready -profiles "$STATE/profiles" -timeout "${EDULEDGER_READY_TIMEOUT:-120s}" ||
-		die "the network did not become ready; see $STATE/logs/"
 fi
 log "up: channel $CHANNEL on $orderers orderer(s) and 3 peers; profiles in $STATE/profiles, staff identities in $STATE/identities"
