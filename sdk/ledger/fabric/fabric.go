@@ -224,6 +224,11 @@ func (l *Ledger) Submit(ctx context.Context, tx *ledger.Transaction) (*ledger.Re
 	if err := checkTransaction(tx); err != nil {
 		return nil, err
 	}
+	if len(tx.Transient) > 0 && len(l.endorsers(tx, true)) == 0 {
+		// Fabric 2.5's gateway does not keep transient data away from organisations outside an
+		// implicit collection: left to choose, it may hand the private inputs to any member.
+		return nil, eduledger.Errorf(eduledger.EINVALID, "submit %s: private data needs trusted endorsing organisations; set Transaction.Endorsers or WithTransientEndorsers", tx.Function)
+	}
 	backoff := l.opts.backoff
 	for attempt := 0; ; attempt++ {
 		receipt, err := l.submitOnce(ctx, tx)
