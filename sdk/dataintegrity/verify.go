@@ -1,0 +1,671 @@
+package dataintegrity
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
+
+	"github.com/eduledger/eduledger"
+	"github.com/eduledger/eduledger/sdk/jsoncanon"
+	"github.com/eduledger/eduledger/sdk/merkle"
+	"github.com/eduledger/eduledger/sdk/multikey"
+)
+
+// Secured is a secured document split for verification: the document without its proofs, and the
+// proofs. It computes the canonical document hash and the anchor digest at most once. It is not
+// safe for concurrent use.
+type Secured struct {
+	unsecured map[string]any
+	proofs    []map[string]any
+
+	docHash   [sha256.Size]byte
+	hasHash   bool
+	digest    merkle.Hash
+	hasDigest bool
+	buf       []byte
+}
+
+// NewSecured splits a parsed document. Its "proof" member, when present, must be an object or an
+// array of objects (INVALID otherwise); a document without proofs has none to verify.
+func NewSecured(doc map[string]any) (*Secured, error) {
+	s := &Secured{unsecured: make(map[string]any, len(doc))}
+	for k, v := range doc {
+		if k != "proof" {
+			s.unsecured[k] = v
+		}
+	}
+	switch p := doc["proof"].(type) {
+	case nil:
+		if _, ok := doc["proof"]; ok {
+			return nil, eduledger.Errorf(eduledger.EINVALID, "proof must be an object or an array of objects")
+		}
+	case map[string]any:
+		s.proofs = []map[string]any{p}
+	case []any:
+		if len(p) == 0 {
+			return nil, eduledger.Errorf(eduledger.EINVALID, "proof must not be an empty array")
+		}
+		for i, e := range p {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, eduledger.Errorf(eduledger.EINVALID, "%s must be an object", jsoncanon.FieldPath("proof", i))
+			}
+			s.proofs = append(s.proofs, m)
+		}
+	default:
+		return nil, eduledger.Errorf(eduledger.EINVALID, "proof must be an object or an array of objects")
+	}
+	return s, nil
+}
+
+// Unsecured returns the document without its proofs. Callers must not modify it.
+func (s *Secured) Unsecured() map[string]any { return s.unsecured }
+
+// Len returns the number of proofs.
+func (s *Secured) Len() int { return len(s.proofs) }
+
+// Proof returns proof i as parsed. Callers must not modify it.
+func (s *Secured) Proof(i int) map[string]any { return s.proofs[i] }
+
+// Cryptosuite returns the cryptosuite named by proof i, or "".
+func (s *Secured) Cryptosuite(i int) string {
+	cs, _ := s.proofs[i]["cryptosuite"].(string)
+	return cs
+}
+
+// documentHash returns SHA-256 of the canonical unsecured document.
+func (s *Secured) documentHash() ([sha256.Size]byte, error) {
+	if !s.hasHash {
+		var err error
+		s.buf, err = jsoncanon.Append(s.buf[:0], s.unsecured)
+		if err != nil {
+			return s.docHash, fmt.Errorf("canonicalise document: %w", err)
+		}
+		s.docHash = sha256.Sum256(s.buf)
+		s.hasHash = true
+	}
+	return s.docHash, nil
+}
+
+// Digest returns the anchor digest of the document (see the package function Digest).
+func (s *Secured) Digest() (merkle.Hash, error) {
+	if s.hasDigest {
+		return s.digest, nil
+	}
+	kept := make([]any, 0, len(s.proofs))
+	for i, p := range s.proofs {
+		if s.Cryptosuite(i) != MLDSA44Merkle2026 {
+			kept = append(kept, p)
+		}
+	}
+	doc := s.unsecured
+	if len(kept) > 0 {
+		doc = make(map[string]any, len(s.unsecured)+1)
+		for k, v := range s.unsecured {
+			doc[k] = v
+		}
+		doc["proof"] = kept
+	}
+	var err error
+	s.buf, err = jsoncanon.Append(s.buf[:0], doc)
+	if err != nil {
+		return merkle.Hash{}, eduledger.Errorf(eduledger.EINVALID, "canonicalise document: %w", err)
+	}
+	s.digest = sha256.Sum256(s.buf)
+	s.hasDigest = true
+	return s.digest, nil
+}
+
+// Expect states what a verifier requires of a proof beyond its signature.
+type Expect struct {
+	// Purpose is the required proofPurpose; empty means PurposeAssertion.
+	Purpose string
+	// Challenge and Domain, when set, must equal the proof's (a presentation's nonce and the
+	// verifier's domain).
+	Challenge string
+	Domain    string
+	// Now is the time against which "expires" is checked; zero means the current time.
+	Now time.Time
+}
+
+// Verifier checks Data Integrity proofs. It caches decoded public keys and verified batch
+// signatures (bounded), and is safe for concurrent use.
+type Verifier struct {
+	keys       KeyResolver
+	maxKeys    int
+	maxBatches int
+
+	mu      sync.RWMutex
+	decoded map[string]*publicKey
+	batches map[batchKey]batchEntry
+}
+
+type publicKey struct {
+	kind multikey.Kind
+	ed   ed25519.PublicKey
+	ml   *mldsa44.PublicKey
+}
+
+// A verified batch signature: the proof options hash and verification method identify the batch;
+// the signature text and the key's Multikey must match exactly for a cache hit.
+type batchKey struct {
+	vm      string
+	cfgHash [sha256.Size]byte
+}
+
+type batchEntry struct {
+	proofValue string
+	multibase  string
+}
+
+// VerifierOption configures a Verifier.
+type VerifierOption func(*Verifier) error
+
+// WithKeyCache bounds the number of decoded public keys kept (default 1024).
+func WithKeyCache(n int) VerifierOption {
+	return func(v *Verifier) error {
+		if n < 1 {
+			return eduledger.Errorf(eduledger.EINVALID, "key cache size must be positive")
+		}
+		v.maxKeys = n
+		return nil
+	}
+}
+
+// WithBatchCache bounds the number of verified batch signatures kept (default 4096); 0 disables
+// the cache, so that every batch proof's ML-DSA signature is verified.
+func WithBatchCache(n int) VerifierOption {
+	return func(v *Verifier) error {
+		if n < 0 {
+			return eduledger.Errorf(eduledger.EINVALID, "batch cache size must not be negative")
+		}
+		v.maxBatches = n
+		return nil
+	}
+}
+
+// NewVerifier returns a Verifier that finds keys through keys.
+func NewVerifier(keys KeyResolver, opts ...VerifierOption) (*Verifier, error) {
+	if keys == nil {
+		return nil, eduledger.Errorf(eduledger.EINVALID, "a key resolver is required")
+	}
+	v := &Verifier{keys: keys, maxKeys: 1024, maxBatches: 4096,
+		decoded: map[string]*publicKey{}, batches: map[batchKey]batchEntry{}}
+	for _, o := range opts {
+		if err := o(v); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// VerifyProof checks proof i of s: its form, its purpose and the expectations, that its
+// verification method resolves to a key of the right algorithm valid when the proof was created,
+// and its signature — for a batch proof, also the credential's inclusion under the signed root.
+// It returns the resolved key. A nil error means the proof is valid; an error for which
+// Indeterminate is true means its outcome is unknown; any other error says why it is invalid.
+func (v *Verifier) VerifyProof(ctx context.Context, s *Secured, i int, exp Expect) (*Key, error) {
+	if i < 0 || i >= len(s.proofs) {
+		return nil, fmt.Errorf("no proof %d", i)
+	}
+	proof := s.proofs[i]
+	if t, _ := proof["type"].(string); t != ProofType {
+		return nil, fmt.Errorf("type must be %q", ProofType)
+	}
+	switch suite, _ := proof["cryptosuite"].(string); suite {
+	case EdDSAJCS2022, MLDSA44JCS2024:
+		return v.verifyJCS(ctx, s, proof, suite, exp)
+	case MLDSA44Merkle2026:
+		return v.verifyBatch(ctx, s, proof, exp)
+	case "":
+		return nil, errors.New("cryptosuite is missing")
+	default:
+		return nil, fmt.Errorf("cryptosuite %q is not supported", suite)
+	}
+}
+
+// checkOptions checks the members common to every suite and returns the verification method and
+// the creation time (zero when absent).
+func checkOptions(proof map[string]any, exp Expect) (string, time.Time, error) {
+	vm, ok := proof["verificationMethod"].(string)
+	if !ok || vm == "" {
+		return "", time.Time{}, errors.New("verificationMethod must be a non-empty string")
+	}
+	want := exp.Purpose
+	if want == "" {
+		want = PurposeAssertion
+	}
+	if got, _ := proof["proofPurpose"].(string); got != want {
+		return "", time.Time{}, fmt.Errorf("proofPurpose must be %q, got %q", want, got)
+	}
+	var created time.Time
+	if raw, ok := proof["created"]; ok {
+		str, _ := raw.(string)
+		t, err := ParseTime(str)
+		if err != nil {
+			return "", time.Time{}, fmt.Errorf("created: %w", err)
+		}
+		created = t
+	}
+	now := exp.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if raw, ok := proof["expires"]; ok {
+		str, _ := raw.(string)
+		t, err := ParseTime(str)
+		if err != nil {
+			return "", time.Time{}, fmt.Errorf("expires: %w", err)
+		}
+		if !now.Before(t) {
+			return "", time.Time{}, fmt.Errorf("proof expired at %s", str)
+		}
+	}
+	if !created.IsZero() && created.After(now.Add(maxClockSkew)) {
+		return "", time.Time{}, fmt.Errorf("created %s is in the future", FormatTime(created))
+	}
+	if exp.Challenge != "" {
+		if got, _ := proof["challenge"].(string); got != exp.Challenge {
+			return "", time.Time{}, errors.New("challenge does not match the verifier's")
+		}
+	}
+	if exp.Domain != "" && !domainMatches(proof["domain"], exp.Domain) {
+		return "", time.Time{}, errors.New("domain does not match the verifier's")
+	}
+	return vm, created, nil
+}
+
+// maxClockSkew tolerates signer clocks slightly ahead of the verifier's.
+const maxClockSkew = 5 * time.Minute
+
+func domainMatches(v any, want string) bool {
+	switch d := v.(type) {
+	case string:
+		return d == want
+	case []any:
+		for _, e := range d {
+			if s, ok := e.(string); ok && s == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (v *Verifier) verifyJCS(ctx context.Context, s *Secured, proof map[string]any, suite string, exp Expect) (*Key, error) {
+	vm, created, err := checkOptions(proof, exp)
+	if err != nil {
+		return nil, err
+	}
+	pv, _ := proof["proofValue"].(string)
+	sig, err := decodeProofValue(suite, pv)
+	if err != nil {
+		return nil, err
+	}
+	opts := make(map[string]any, len(proof))
+	for k, val := range proof {
+		if k != "proofValue" {
+			opts[k] = val
+		}
+	}
+	docCtx, docHasCtx := s.unsecured["@context"]
+	var docHash [sha256.Size]byte
+	switch {
+	case suite == MLDSA44JCS2024:
+		// The quantum-safe suites take the proof configuration's @context from the document. A
+		// proof @context is therefore redundant; one that differs would be unsigned, so it is
+		// refused.
+		if pc, ok := opts["@context"]; ok && (!docHasCtx || !jsonEqual(pc, docCtx)) {
+			return nil, errors.New("proof @context differs from the document's")
+		}
+		if docHasCtx {
+			opts["@context"] = docCtx
+		} else {
+			delete(opts, "@context")
+		}
+		if docHash, err = s.documentHash(); err != nil {
+			return nil, err
+		}
+	default:
+		// eddsa-jcs-2022: a proof @context must be a prefix of the document's, and the document
+		// is hashed with the proof's @context in place of its own.
+		proofCtx, ok := opts["@context"]
+		if !ok || jsonEqual(proofCtx, docCtx) {
+			docHash, err = s.documentHash()
+		} else {
+			docHash, err = s.hashWithContext(proofCtx)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := jsoncanon.Append(make([]byte, 0, 512), opts)
+	if err != nil {
+		return nil, fmt.Errorf("canonicalise proof options: %w", err)
+	}
+	cfgHash := sha256.Sum256(cfg)
+	var hashData [2 * sha256.Size]byte
+	copy(hashData[:], cfgHash[:])
+	copy(hashData[sha256.Size:], docHash[:])
+
+	key, pub, err := v.resolve(ctx, vm, created, suiteKind(suite))
+	if err != nil {
+		return nil, err
+	}
+	var ok bool
+	if pub.kind == multikey.Ed25519 {
+		ok = ed25519.Verify(pub.ed, hashData[:], sig)
+	} else {
+		ok = mldsa44.Verify(pub.ml, hashData[:], nil, sig)
+	}
+	if !ok {
+		return nil, errors.New("signature does not verify")
+	}
+	return key, nil
+}
+
+func suiteKind(suite string) multikey.Kind {
+	if suite == EdDSAJCS2022 {
+		return multikey.Ed25519
+	}
+	return multikey.MLDSA44
+}
+
+// hashWithContext hashes the unsecured document with its @context replaced by proofCtx, after
+// checking that proofCtx is a prefix of the document's @context.
+func (s *Secured) hashWithContext(proofCtx any) ([sha256.Size]byte, error) {
+	pc, dc := contextList(proofCtx), contextList(s.unsecured["@context"])
+	if pc == nil || len(pc) > len(dc) {
+		return [sha256.Size]byte{}, errors.New("proof @context is not a prefix of the document's @context")
+	}
+	for i := range pc {
+		if !jsonEqual(pc[i], dc[i]) {
+			return [sha256.Size]byte{}, errors.New("proof @context is not a prefix of the document's @context")
+		}
+	}
+	doc := make(map[string]any, len(s.unsecured))
+	for k, v := range s.unsecured {
+		doc[k] = v
+	}
+	doc["@context"] = proofCtx
+	canon, err := jsoncanon.Append(nil, doc)
+	if err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("canonicalise document: %w", err)
+	}
+	return sha256.Sum256(canon), nil
+}
+
+func contextList(v any) []any {
+	switch c := v.(type) {
+	case []any:
+		return c
+	case string, map[string]any:
+		return []any{c}
+	}
+	return nil
+}
+
+// jsonEqual compares two parsed JSON values.
+func jsonEqual(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !jsonEqual(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case []string:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if s, ok := y[i].(string); !ok || s != x[i] {
+				return false
+			}
+		}
+		return true
+	}
+	ca, err1 := jsoncanon.Append(nil, a)
+	cb, err2 := jsoncanon.Append(nil, b)
+	return err1 == nil && err2 == nil && string(ca) == string(cb)
+}
+
+func decodeProofValue(suite, pv string) ([]byte, error) {
+	if suite == EdDSAJCS2022 {
+		if len(pv) < 2 || pv[0] != 'z' {
+			return nil, errors.New("proofValue must be a base58btc multibase value ('z')")
+		}
+		sig, err := decodeBase58(pv[1:])
+		if err != nil || len(sig) != ed25519.SignatureSize {
+			return nil, fmt.Errorf("proofValue must encode a %d-byte Ed25519 signature", ed25519.SignatureSize)
+		}
+		return sig, nil
+	}
+	if len(pv) < 2 || pv[0] != 'u' {
+		return nil, errors.New("proofValue must be a base64url multibase value ('u')")
+	}
+	// Strict: padding bits must be zero, so that each signature has exactly one spelling.
+	sig, err := base64.RawURLEncoding.Strict().DecodeString(pv[1:])
+	if err != nil || len(sig) != mldsa44.SignatureSize {
+		return nil, fmt.Errorf("proofValue must encode a %d-byte ML-DSA-44 signature", mldsa44.SignatureSize)
+	}
+	return sig, nil
+}
+
+// resolve finds and decodes the key of a verification method and checks its algorithm and that it
+// was valid at created (or now, for a proof without a creation time).
+func (v *Verifier) resolve(ctx context.Context, vm string, created time.Time, want multikey.Kind) (*Key, *publicKey, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, &indeterminate{err}
+	}
+	key, err := v.keys.ResolveKey(ctx, vm)
+	if err != nil {
+		if eduledger.ErrorCode(err) == eduledger.ENOTFOUND {
+			return nil, nil, fmt.Errorf("verification method %s: %w", vm, err)
+		}
+		return nil, nil, &indeterminate{fmt.Errorf("resolve verification method %s: %w", vm, err)}
+	}
+	if key == nil {
+		return nil, nil, fmt.Errorf("verification method %s is not known", vm)
+	}
+	pub, err := v.decode(key.PublicKeyMultibase)
+	if err != nil {
+		return nil, nil, fmt.Errorf("verification method %s: %w", vm, err)
+	}
+	if pub.kind != want {
+		return nil, nil, fmt.Errorf("verification method %s is an %s key, the cryptosuite needs %s", vm, pub.kind, want)
+	}
+	at := created
+	if at.IsZero() {
+		at = time.Now()
+	}
+	if !key.ValidAt(at) {
+		return nil, nil, fmt.Errorf("key %s was not valid at %s", vm, FormatTime(at))
+	}
+	return key, pub, nil
+}
+
+func (v *Verifier) decode(mb string) (*publicKey, error) {
+	v.mu.RLock()
+	pub, ok := v.decoded[mb]
+	v.mu.RUnlock()
+	if ok {
+		return pub, nil
+	}
+	pub, err := decodePublicKey(mb)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	if len(v.decoded) >= v.maxKeys {
+		clear(v.decoded)
+	}
+	v.decoded[mb] = pub
+	v.mu.Unlock()
+	return pub, nil
+}
+
+// decodePublicKey decodes an Ed25519 or ML-DSA-44 Multikey, base58btc ("z") or base64url ("u").
+func decodePublicKey(mb string) (*publicKey, error) {
+	if len(mb) > 0 && mb[0] == 'u' {
+		raw, err := base64.RawURLEncoding.Strict().DecodeString(mb[1:])
+		if err != nil {
+			return nil, fmt.Errorf("%w: invalid base64url", multikey.ErrMalformed)
+		}
+		mb = string(appendBase58([]byte{'z'}, raw))
+	}
+	kind, raw, err := multikey.Decode(mb)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case multikey.Ed25519:
+		return &publicKey{kind: kind, ed: ed25519.PublicKey(raw)}, nil
+	case multikey.MLDSA44:
+		pk := new(mldsa44.PublicKey)
+		if err := pk.UnmarshalBinary(raw); err != nil {
+			return nil, fmt.Errorf("%w: %v", multikey.ErrMalformed, err)
+		}
+		return &publicKey{kind: kind, ml: pk}, nil
+	}
+	return nil, fmt.Errorf("a %s key cannot verify signatures", kind)
+}
+
+// batchMembers are the only members a batch proof may have: every one is either signed or checked
+// against the signed root, so nothing in the proof can change unnoticed.
+var batchMembers = map[string]bool{
+	"type": true, "cryptosuite": true, "created": true, "verificationMethod": true,
+	"proofPurpose": true, "merkleRoot": true, "batchSize": true, "merkleIndex": true,
+	"merklePath": true, "proofValue": true,
+}
+
+// batchConfigMembers are the batch-wide members the ML-DSA signature covers.
+var batchConfigMembers = []string{"type", "cryptosuite", "created", "verificationMethod", "proofPurpose", "merkleRoot", "batchSize"}
+
+func (v *Verifier) verifyBatch(ctx context.Context, s *Secured, proof map[string]any, exp Expect) (*Key, error) {
+	for k := range proof {
+		if !batchMembers[k] {
+			return nil, fmt.Errorf("a batch proof must not have member %q", k)
+		}
+	}
+	vm, created, err := checkOptions(proof, exp)
+	if err != nil {
+		return nil, err
+	}
+	rootText, _ := proof["merkleRoot"].(string)
+	root, err := merkle.ParseHash(rootText)
+	if err != nil {
+		return nil, fmt.Errorf("merkleRoot: %w", err)
+	}
+	size, ok := canonicalUint(proof["batchSize"])
+	if !ok || size < 1 || size > eduledger.MaxBatchSize {
+		return nil, fmt.Errorf("batchSize must be an integer from 1 to %d", eduledger.MaxBatchSize)
+	}
+	index, ok := canonicalUint(proof["merkleIndex"])
+	if !ok {
+		return nil, errors.New("merkleIndex must be a non-negative integer")
+	}
+	rawPath, ok := proof["merklePath"].([]any)
+	if !ok || len(rawPath) > merkle.MaxPathLength {
+		return nil, errors.New("merklePath must be an array of hashes")
+	}
+	mp := merkle.Proof{Index: index, Size: size, Path: make([]merkle.Hash, len(rawPath))}
+	for j, e := range rawPath {
+		str, _ := e.(string)
+		if mp.Path[j], err = merkle.ParseHash(str); err != nil {
+			return nil, fmt.Errorf("merklePath[%d]: %w", j, err)
+		}
+	}
+	pv, _ := proof["proofValue"].(string)
+	if len(pv) < 2 || pv[0] != 'u' {
+		return nil, errors.New("proofValue must be a base64url multibase value ('u')")
+	}
+
+	// Inclusion: the credential's digest must lead to the signed root.
+	digest, err := s.Digest()
+	if err != nil {
+		return nil, err
+	}
+	if err := mp.Verify(digest[:], root); err != nil {
+		return nil, fmt.Errorf("credential is not in the batch: %w", err)
+	}
+
+	cfg := make(map[string]any, len(batchConfigMembers))
+	for _, k := range batchConfigMembers {
+		if val, ok := proof[k]; ok {
+			cfg[k] = val
+		}
+	}
+	canon, err := jsoncanon.Append(make([]byte, 0, 512), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("canonicalise batch options: %w", err)
+	}
+	bk := batchKey{vm: vm, cfgHash: sha256.Sum256(canon)}
+
+	key, pub, err := v.resolve(ctx, vm, created, multikey.MLDSA44)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.RLock()
+	hit, cached := v.batches[bk]
+	v.mu.RUnlock()
+	if cached && hit.proofValue == pv && hit.multibase == key.PublicKeyMultibase {
+		return key, nil
+	}
+	sig, err := decodeProofValue(MLDSA44Merkle2026, pv)
+	if err != nil {
+		return nil, err
+	}
+	if !mldsa44.Verify(pub.ml, bk.cfgHash[:], nil, sig) {
+		return nil, errors.New("batch signature does not verify")
+	}
+	if v.maxBatches > 0 {
+		v.mu.Lock()
+		if len(v.batches) >= v.maxBatches {
+			clear(v.batches)
+		}
+		v.batches[bk] = batchEntry{proofValue: pv, multibase: key.PublicKeyMultibase}
+		v.mu.Unlock()
+	}
+	return key, nil
+}
+
+// canonicalUint reads a non-negative integer written canonically (no sign, leading zero, fraction
+// or exponent), so that each value has one spelling.
+func canonicalUint(v any) (uint64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		s := string(n)
+		if s == "" || len(s) > 16 || (len(s) > 1 && s[0] == '0') {
+			return 0, false
+		}
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, false
+			}
+		}
+		u, err := strconv.ParseUint(s, 10, 64)
+		return u, err == nil
+	case int:
+		return uint64(n), n >= 0
+	}
+	return 0, false
+}
