@@ -83,7 +83,7 @@ func (s *suite) testIssuerKeys(t *testing.T) {
 		rot.Previous.ValidUntil.IsZero() || !rot.Previous.RevokedAt.IsZero() {
 		t.Fatalf("previous after rotation = %+v", rot.Previous)
 	}
-	if !rot.Previous.ValidAt(rot.Previous.ValidUntil.Add(-time.Second)) || rot.Previous.ValidAt(rot.Previous.ValidUntil) {
+	if !rot.Previous.ValidAt(rot.Previous.ValidFrom) || rot.Previous.ValidAt(rot.Previous.ValidUntil) {
 		t.Errorf("previous key must count up to the rotation and not after: %+v", rot.Previous)
 	}
 	if rot.Current.ID != next.ID || rot.Current.ValidFrom.IsZero() {
