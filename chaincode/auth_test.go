@@ -170,7 +170,9 @@ func authCases() []authCase {
 				return err
 			}},
 		{"AnchorCredential", "F++ F++ F++ F++ F++",
-			func(t *testing.T, n *testNet, _ org, id string) string { return n.registerLearner(t, riverside, "l-"+id).ID },
+			func(t *testing.T, n *testNet, _ org, id string) string {
+				return n.registerLearner(t, riverside, "l-"+id).ID
+			},
 			func(ctx context.Context, c *ledger.Client, caller org, _, learner string) error {
 				_, err := c.AnchorCredential(ctx, anchorDoc(caller, learner, eduledger.TypeCertificate, epoch))
 				return err
