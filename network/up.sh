@@ -147,13 +147,15 @@ done
 for ((i = 1; i <= orderers; i++)); do
 	wait_healthy "orderer$i" "$(orderer_ops_port "$i")"
 	# shellcheck disable=SC2046
-	# osnadmin exits 0 whatever the HTTP status: read the status line.
-	if ! "$FABRIC_BIN/osnadmin" channel list --channelID "$CHANNEL" $(osnadmin_args "$i") 2>&1 | grep -q '^Status: 200'; then
+	# A joined orderer keeps the channel across restarts; osnadmin exits 0 whatever the HTTP
+	# status, so read its status line (201 joined, 405 already a member).
+	if [[ ! -f "$STATE/data/orderer$i/joined" ]]; then
 		log "joining orderer$i to channel $CHANNEL"
 		# shellcheck disable=SC2046
 		"$FABRIC_BIN/osnadmin" channel join --channelID "$CHANNEL" --config-block "$STATE/genesis.block" \
 			$(osnadmin_args "$i") >"$STATE/logs/osnadmin.log" 2>&1
-		grep -q '^Status: 201' "$STATE/logs/osnadmin.log" || die "osnadmin channel join failed; see $STATE/logs/osnadmin.log"
+		grep -q '^Status: 20[01]\|^Status: 405' "$STATE/logs/osnadmin.log" || die "osnadmin channel join failed; see $STATE/logs/osnadmin.log"
+		touch "$STATE/data/orderer$i/joined"
 	fi
 done
 
