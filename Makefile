@@ -36,3 +36,21 @@ fuzz: ## run every fuzz test for FUZZTIME each
 .PHONY: bench
 bench: ## run the benchmarks (figures go into docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+.PHONY: network-up
+network-up: ## bring the Fabric network up on 127.0.0.1 (FABRIC_BIN, or downloads Fabric 2.5 when online)
+	network/up.sh $(NETWORK_ARGS)
+
+.PHONY: network-down
+network-down: ## stop the Fabric network (NETWORK_ARGS=--clean also deletes its state)
+	network/down.sh $(NETWORK_ARGS)
+
+.PHONY: test-fabric
+test-fabric: ## run the conformance suite, fault test and demo on a real Fabric network (needs FABRIC_BIN)
+	@if [ -z "$$FABRIC_BIN" ]; then echo "test-fabric: skipped: FABRIC_BIN not set (the bin/ folder of a Fabric 2.5 release)"; exit 0; fi
+	$(GO) test -count=1 -timeout 30m -run 'Fabric' ./sdk/ledger/fabric/
+	@set -e; dir=$$(mktemp -d); trap 'EDULEDGER_NETWORK_DIR=$$dir network/down.sh --clean >/dev/null 2>&1 || true' EXIT; \
+	  EDULEDGER_NETWORK_DIR=$$dir EDULEDGER_PORT_BASE=27500 network/up.sh --orderers 1; \
+	  if $(GO) run ./cmd/eduledger demo --help >/dev/null 2>&1; then \
+	    EDULEDGER_LEDGER_BACKEND=fabric EDULEDGER_LEDGER_FABRIC_NETWORK=$$dir $(GO) run ./cmd/eduledger demo; \
+	  else echo "test-fabric: demo skipped: cmd/eduledger has no demo command yet"; fi

@@ -69,11 +69,18 @@ func issueAndVerify(t *testing.T, issuer, verifier *ledger.Client, orgID, learne
 	if err != nil {
 		t.Fatalf("anchor: %v", err)
 	}
-	got, err := verifier.GetCredential(ctx, a.ID)
-	if err != nil || got.Digest != a.Digest || got.Status != eduledger.StatusActive {
-		t.Fatalf("verify %s: %+v, %v", a.ID, got, err)
+	// The verifier's gateway peer commits the block a moment after the issuer's peer reported
+	// it: read-your-writes holds per peer, not across peers.
+	for {
+		got, err := verifier.GetCredential(ctx, a.ID)
+		if err == nil && got.Digest == a.Digest && got.Status == eduledger.StatusActive {
+			return a.ID
+		}
+		if eduledger.ErrorCode(err) != eduledger.ENOTFOUND || ctx.Err() != nil {
+			t.Fatalf("verify %s: %+v, %v", a.ID, got, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return a.ID
 }
 
 func uuidV4() string {
