@@ -47,9 +47,9 @@ network-down: ## stop the Fabric network (NETWORK_ARGS=--clean also deletes its 
 
 .PHONY: test-fabric
 test-fabric: ## run the conformance suite, fault test and demo on a real Fabric network (needs FABRIC_BIN)
-	@if [ -z "$$FABRIC_BIN" ]; then echo "test-fabric: skipped: FABRIC_BIN not set (the bin/ folder of a Fabric 2.5 release)"; exit 0; fi
-	$(GO) test -count=1 -timeout 30m -run 'Fabric' ./sdk/ledger/fabric/
-	@set -e; dir=$$(mktemp -d); trap 'EDULEDGER_NETWORK_DIR=$$dir network/down.sh --clean >/dev/null 2>&1 || true' EXIT; \
+	@set -e; if [ -z "$$FABRIC_BIN" ]; then echo "test-fabric: skipped: FABRIC_BIN not set (the bin/ folder of a Fabric 2.5 release)"; exit 0; fi; \
+	  $(GO) test -count=1 -timeout 30m -run 'Fabric' ./sdk/ledger/fabric/; \
+	  dir=$$(mktemp -d); trap 'EDULEDGER_NETWORK_DIR=$$dir network/down.sh --clean >/dev/null 2>&1 || true' EXIT; \
 	  EDULEDGER_NETWORK_DIR=$$dir EDULEDGER_PORT_BASE=27500 network/up.sh --orderers 1; \
 	  if $(GO) run ./cmd/eduledger demo --help >/dev/null 2>&1; then \
 	    EDULEDGER_LEDGER_BACKEND=fabric EDULEDGER_LEDGER_FABRIC_NETWORK=$$dir $(GO) run ./cmd/eduledger demo; \
