@@ -8,6 +8,7 @@ import (
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/iterator"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/syndtr/goleveldb/leveldb/util"
 
@@ -48,8 +49,8 @@ type committedTx struct {
 	entryLoc location
 }
 
-// enqueue hands an endorsed transaction to the committer.
-func (l *Ledger) enqueue(p *pendingTx) error {
+// enqueue hands endorsed transactions to the committer, in order.
+func (l *Ledger) enqueue(ps ...*pendingTx) error {
 	l.queueMu.Lock()
 	switch {
 	case l.stopping:
@@ -59,7 +60,7 @@ func (l *Ledger) enqueue(p *pendingTx) error {
 		l.queueMu.Unlock()
 		return ledger.Unavailable("embedded ledger", l.failed)
 	}
-	l.queue = append(l.queue, p)
+	l.queue = append(l.queue, ps...)
 	l.queueMu.Unlock()
 	select {
 	case l.wake <- struct{}{}:
@@ -141,6 +142,8 @@ func (l *Ledger) fail(err error, batch []*pendingTx) {
 	}
 }
 
+var errSimulatedCrash = errors.New("simulated crash after the block was synced")
+
 // overlay tracks, during validation of one block, the versions that earlier valid transactions of
 // the same block produced (keyed by state database key).
 type overlay map[string]overlayEntry
@@ -168,7 +171,7 @@ func (l *Ledger) commitBlock(batch []*pendingTx) {
 			return
 		} else if committed {
 			code = duplicateCode
-		} else if code, err = l.validate(p.rw, ov); err != nil {
+		} else if code, err = validate(l.db, p.rw, ov); err != nil {
 			l.fail(err, batch)
 			return
 		}
@@ -203,6 +206,10 @@ func (l *Ledger) commitBlock(batch []*pendingTx) {
 	}
 	if err := l.store.sync(); err != nil {
 		l.fail(fmt.Errorf("sync block %d: %w", num, err), batch)
+		return
+	}
+	if l.crashAfterSync != nil && l.crashAfterSync(num) {
+		l.fail(errSimulatedCrash, batch)
 		return
 	}
 	hash := hdr.hash()
@@ -262,9 +269,9 @@ func versionOf(db stateReader, ov overlay, key []byte) (Version, bool, error) {
 
 // validate is Fabric's MVCC check: every key read must still be at the version read (or still
 // absent), and every range re-run must return the same keys at the same versions.
-func (l *Ledger) validate(rw *RWSet, ov overlay) (peer.TxValidationCode, error) {
+func validate(db stateDB, rw *RWSet, ov overlay) (peer.TxValidationCode, error) {
 	for _, r := range rw.Reads {
-		v, exists, err := versionOf(l.db, ov, stateKey(r.Key))
+		v, exists, err := versionOf(db, ov, stateKey(r.Key))
 		if err != nil {
 			return 0, err
 		}
@@ -274,7 +281,7 @@ func (l *Ledger) validate(rw *RWSet, ov overlay) (peer.TxValidationCode, error) 
 	}
 	for _, c := range rw.Collections {
 		for _, r := range c.Reads {
-			v, exists, err := versionOf(l.db, ov, hashedKey(c.Collection, r.KeyHash))
+			v, exists, err := versionOf(db, ov, hashedKey(c.Collection, r.KeyHash))
 			if err != nil {
 				return 0, err
 			}
@@ -284,7 +291,7 @@ func (l *Ledger) validate(rw *RWSet, ov overlay) (peer.TxValidationCode, error) 
 		}
 	}
 	for i := range rw.RangeQueries {
-		same, err := l.rangeUnchanged(&rw.RangeQueries[i], ov)
+		same, err := rangeUnchanged(db, &rw.RangeQueries[i], ov)
 		if err != nil {
 			return 0, err
 		}
@@ -297,7 +304,7 @@ func (l *Ledger) validate(rw *RWSet, ov overlay) (peer.TxValidationCode, error) 
 
 // rangeUnchanged re-runs a recorded range query over the committed state plus the block's earlier
 // writes. A query the chaincode stopped early is compared up to the last key it read.
-func (l *Ledger) rangeUnchanged(q *RangeQuery, ov overlay) (bool, error) {
+func rangeUnchanged(db stateDB, q *RangeQuery, ov overlay) (bool, error) {
 	var limit []byte
 	switch {
 	case !q.Exhausted && len(q.Reads) == 0:
@@ -318,7 +325,7 @@ func (l *Ledger) rangeUnchanged(q *RangeQuery, ov overlay) (bool, error) {
 		}
 	}
 	sort.Strings(extra)
-	it := l.db.NewIterator(&util.Range{Start: start, Limit: limit}, nil)
+	it := db.NewIterator(&util.Range{Start: start, Limit: limit}, nil)
 	defer it.Release()
 	i := 0
 	next := func() (string, Version, bool, error) {
@@ -390,6 +397,12 @@ func (ov overlay) apply(rw *RWSet, v Version, db stateReader) {
 // stateReader is the read side of a state database (a *leveldb.DB or a snapshot).
 type stateReader interface {
 	Get(key []byte, ro *opt.ReadOptions) ([]byte, error)
+}
+
+// stateDB is a state database that can also be iterated.
+type stateDB interface {
+	stateReader
+	NewIterator(slice *util.Range, ro *opt.ReadOptions) iterator.Iterator
 }
 
 // applyBlock adds to batch everything a committed block changes in the state database: the writes

@@ -244,6 +244,15 @@ func (c *testContract) SetEP(ctx contractapi.TransactionContextInterface, key, e
 	return ctx.GetStub().SetStateValidationParameter(key, []byte(ep))
 }
 
+// CopyEP reads key's validation parameter and writes it to out.
+func (c *testContract) CopyEP(ctx contractapi.TransactionContextInterface, key, out string) error {
+	v, err := ctx.GetStub().GetStateValidationParameter(key)
+	if err != nil {
+		return err
+	}
+	return ctx.GetStub().PutState(out, append([]byte("ep:"), v...))
+}
+
 func (c *testContract) GetEP(ctx contractapi.TransactionContextInterface, key string) (string, error) {
 	v, err := ctx.GetStub().GetStateValidationParameter(key)
 	return string(v), err

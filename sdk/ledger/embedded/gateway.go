@@ -179,16 +179,28 @@ func (l *Ledger) evaluate(ctx context.Context, signed *peer.SignedProposal) ([]b
 }
 
 func (l *Ledger) submit(ctx context.Context, signed, stored *peer.SignedProposal) (*ledger.Receipt, error) {
+	p, err := l.prepare(ctx, signed, stored)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.enqueue(p); err != nil {
+		return nil, err
+	}
+	return p.wait(ctx)
+}
+
+// prepare authenticates and simulates a proposal for submission and encodes the transaction as
+// its block will hold it.
+func (l *Ledger) prepare(ctx context.Context, signed, stored *peer.SignedProposal) (*pendingTx, error) {
 	if err := l.begin(); err != nil {
 		return nil, err
 	}
+	defer l.end()
 	if err := ctx.Err(); err != nil {
-		l.end()
 		return nil, ledger.Unavailable("embedded ledger", err)
 	}
 	e, err := l.endorse(signed, stored, true)
 	if err != nil {
-		l.end()
 		return nil, err
 	}
 	entry := &txEntry{
@@ -198,19 +210,16 @@ func (l *Ledger) submit(ctx context.Context, signed, stored *peer.SignedProposal
 	enc := encoder{b: make([]byte, 0, 512+len(entry.ProposalBytes)+len(entry.Response.Payload))}
 	entry.encode(&enc)
 	if len(enc.b) > l.cfg.MaxBlockBytes {
-		l.end()
 		return nil, eduledger.Errorf(eduledger.EINVALID, "embedded: transaction of %d bytes exceeds the channel's block limit of %d bytes", len(enc.b), l.cfg.MaxBlockBytes)
 	}
-	p := &pendingTx{
+	return &pendingTx{
 		txID: e.cp.txID, entry: enc.b, entryHash: sha256.Sum256(enc.b), rw: e.rw, pvt: e.pvt,
 		event: e.event, payload: e.response.Payload, done: make(chan commitResult, 1),
-	}
-	err = l.enqueue(p)
-	// Waiting for the commit is not "in flight" for Close: Close commits the queue first.
-	l.end()
-	if err != nil {
-		return nil, err
-	}
+	}, nil
+}
+
+// wait waits for the committer's verdict on p.
+func (p *pendingTx) wait(ctx context.Context) (*ledger.Receipt, error) {
 	select {
 	case r := <-p.done:
 		if r.err != nil {

@@ -63,6 +63,10 @@ type Ledger struct {
 	// ops counts operations in flight; Close waits for them before closing the database.
 	ops    sync.RWMutex
 	closed bool
+
+	// crashAfterSync, set by tests only, makes the committer stop as if the process died right
+	// after a block became durable and before the state database absorbed it.
+	crashAfterSync func(block uint64) bool
 }
 
 // Option configures Open.
