@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -49,7 +51,7 @@ func (c *Contract) GrantAccreditation(ctx contractapi.TransactionContextInterfac
 	} else if ok {
 		return nil, eduledger.Errorf(eduledger.ECONFLICT, "accreditation %s already exists", a.ID)
 	}
-	payload, err := putJSON(stub, k, &a)
+	payload, err := putAccreditation(stub, k, &a)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +82,7 @@ func (c *Contract) WithdrawAccreditation(ctx contractapi.TransactionContextInter
 		return nil, err
 	}
 	a.WithdrawnAt, a.WithdrawnReason = now, reason
-	payload, err := putJSON(stub, k, a)
+	payload, err := putAccreditation(stub, k, a)
 	if err != nil {
 		return nil, err
 	}
@@ -117,11 +119,23 @@ func (c *Contract) CheckAccreditation(ctx contractapi.TransactionContextInterfac
 	if _, err := readOrganization(ctx, orgID); err != nil {
 		return nil, err
 	}
-	a, err := accreditationAt(ctx.GetStub(), orgID, ct, t)
+	check := &eduledger.AccreditationCheck{OrgID: orgID, CredentialType: ct, At: t}
+	id, err := accreditationAt(ctx.GetStub(), orgID, ct, t)
+	if err != nil || id == "" {
+		return check, err
+	}
+	k, err := key(typeAccreditation, orgID, string(ct), id)
 	if err != nil {
 		return nil, err
 	}
-	return &eduledger.AccreditationCheck{OrgID: orgID, CredentialType: ct, At: t, Accredited: a != nil, Accreditation: a}, nil
+	check.Accreditation = new(eduledger.Accreditation)
+	if ok, err := getJSON(ctx.GetStub(), k, check.Accreditation); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("accreditation %s is in the index but has no record", id)
+	}
+	check.Accredited = true
+	return check, nil
 }
 
 // GetAccreditationHistory returns every version of an accreditation, newest first. Errors:
@@ -137,30 +151,68 @@ func (c *Contract) GetAccreditationHistory(ctx contractapi.TransactionContextInt
 	})
 }
 
-// accreditationAt returns the first accreditation (in key order, so every endorser picks the same)
-// of orgID for ct that was in force at t, or nil. It reads a range of at most a few keys, which the
-// ledger re-checks at commit: a grant or withdrawal committed meanwhile invalidates the transaction
-// (PHANTOM_READ_CONFLICT) instead of letting it use a stale answer.
-func accreditationAt(stub shim.ChaincodeStubInterface, orgID string, ct eduledger.CredentialType, t time.Time) (*eduledger.Accreditation, error) {
-	it, err := stub.GetStateByPartialCompositeKey(typeAccreditation, []string{orgID, string(ct)})
+// window is an accreditation's validity as the index of one organisation's accreditations for
+// one credential type keeps it.
+type window struct {
+	ID          string    `json:"id"`
+	ValidFrom   time.Time `json:"validFrom"`
+	ValidUntil  time.Time `json:"validUntil,omitzero"`
+	WithdrawnAt time.Time `json:"withdrawnAt,omitzero"`
+}
+
+// accreditationAt returns the ID of the first accreditation (in ID order, so every endorser picks
+// the same) of orgID for ct that was in force at t, or "". Anchoring asks it on every transaction,
+// so it reads one key, the (organisation, type) window index, rather than a range: a point read is
+// cheaper to simulate and to re-check at commit, where a grant or withdrawal committed meanwhile
+// invalidates the transaction (MVCC_READ_CONFLICT) instead of letting it use a stale answer.
+func accreditationAt(stub shim.ChaincodeStubInterface, orgID string, ct eduledger.CredentialType, t time.Time) (string, error) {
+	ws, _, err := readWindows(stub, orgID, ct)
 	if err != nil {
-		return nil, fmt.Errorf("query accreditations: %w", err)
+		return "", err
 	}
-	defer it.Close()
-	for it.HasNext() {
-		kv, err := it.Next()
-		if err != nil {
-			return nil, fmt.Errorf("query accreditations: %w", err)
-		}
-		a := new(eduledger.Accreditation)
-		if err := json.Unmarshal(kv.Value, a); err != nil {
-			return nil, fmt.Errorf("decode state %q: %w", printableKey(kv.Key), err)
-		}
+	for _, w := range ws {
+		a := eduledger.Accreditation{ValidFrom: w.ValidFrom, ValidUntil: w.ValidUntil, WithdrawnAt: w.WithdrawnAt}
 		if a.CoversAt(t) {
-			return a, nil
+			return w.ID, nil
 		}
 	}
-	return nil, nil
+	return "", nil
+}
+
+func readWindows(stub shim.ChaincodeStubInterface, orgID string, ct eduledger.CredentialType) ([]window, string, error) {
+	k, err := key(typeAccWindows, orgID, string(ct))
+	if err != nil {
+		return nil, "", err
+	}
+	var ws []window
+	if _, err := getJSON(stub, k, &ws); err != nil {
+		return nil, "", err
+	}
+	return ws, k, nil
+}
+
+// putAccreditation writes an accreditation and its entry in the window index, and returns the
+// record's bytes.
+func putAccreditation(stub shim.ChaincodeStubInterface, k string, a *eduledger.Accreditation) ([]byte, error) {
+	payload, err := putJSON(stub, k, a)
+	if err != nil {
+		return nil, err
+	}
+	ws, wk, err := readWindows(stub, a.OrgID, a.CredentialType)
+	if err != nil {
+		return nil, err
+	}
+	w := window{ID: a.ID, ValidFrom: a.ValidFrom, ValidUntil: a.ValidUntil, WithdrawnAt: a.WithdrawnAt}
+	if i := slices.IndexFunc(ws, func(x window) bool { return x.ID == a.ID }); i >= 0 {
+		ws[i] = w
+	} else {
+		ws = append(ws, w)
+	}
+	slices.SortFunc(ws, func(x, y window) int { return strings.Compare(x.ID, y.ID) })
+	if _, err := putJSON(stub, wk, ws); err != nil {
+		return nil, err
+	}
+	return payload, nil
 }
 
 // accreditationID derives an accreditation's ID from the transaction that grants it.

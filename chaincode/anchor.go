@@ -351,7 +351,7 @@ func anchorChecks(ctx contractapi.TransactionContextInterface, action, issuerID 
 	if err != nil {
 		return time.Time{}, err
 	}
-	if acc == nil {
+	if acc == "" {
 		return time.Time{}, eduledger.Errorf(eduledger.EFORBIDDEN, "%s is not accredited to issue %s at %s", issuerID, ct, now.Format(timeLayout))
 	}
 	return now, nil

@@ -17,6 +17,7 @@ const (
 	typeConfig          = "cfg"          // cfg ‖ "governance" → governance
 	typeOrg             = "org"          // org ‖ orgID → Organization
 	typeAccreditation   = "acc"          // acc ‖ orgID ‖ credentialType ‖ accreditationID → Accreditation
+	typeAccWindows      = "acc~window"   // acc~window ‖ orgID ‖ credentialType → []window, sorted by ID
 	typeKey             = "key"          // key ‖ orgID ‖ keyID → IssuerKey
 	typeLearner         = "lrn"          // lrn ‖ learnerID → Learner (public part)
 	typePersonal        = "personal"     // personal ‖ learnerID → PersonalData, private collection only
