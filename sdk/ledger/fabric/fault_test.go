@@ -36,7 +36,9 @@ func staffClient(t testing.TB, member, mspID, orgID string, role eduledger.Staff
 
 // issuingSchool admits a school on SchoolMSP accredited for diplomas, registers a learner, and
 // returns the school's issuer and the learner's ID.
-func issuingSchool(t *testing.T) (*ledger.Client, string, string) {
+func issuingSchool(t *testing.T) (*ledger.Client, string, string) { return issuingSchoolTB(t) }
+
+func issuingSchoolTB(t testing.TB) (*ledger.Client, string, string) {
 	t.Helper()
 	ctx := t.Context()
 	gov := staffClient(t, "gov", "GovMSP", "edu-bureau", eduledger.StaffAdmin)
