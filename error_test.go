@@ -3,6 +3,7 @@ package eduledger
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -71,4 +72,25 @@ func TestPersonalDataCommitmentDependsOnEveryField(t *testing.T) {
 		}
 		seen[c] = name
 	}
+}
+
+// FuzzParseError reads arbitrary transport messages: a result always names a known code and a
+// message taken from the input after that code.
+func FuzzParseError(f *testing.F) {
+	for _, s := range []string{"", "FORBIDDEN: x", "chaincode response 500, CONFLICT: y", "INVALID:", "NOT_FOUND: a INVALID: b",
+		`rpc error: code = Aborted desc = "INVALID: id"`, "XFORBIDDEN: z", "\x00CONFLICT: \xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, msg string) {
+		e := ParseError(msg)
+		if e == nil {
+			return
+		}
+		if !knownCodes[e.Code] {
+			t.Fatalf("ParseError(%q) gave unknown code %q", msg, e.Code)
+		}
+		if !strings.Contains(msg, e.Code+": ") || !strings.Contains(msg, e.Message) {
+			t.Fatalf("ParseError(%q) = %+v, not taken from the input", msg, e)
+		}
+	})
 }
