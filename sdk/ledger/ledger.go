@@ -127,3 +127,12 @@ func ChaincodeError(msg string) error {
 func Unavailable(what string, err error) error {
 	return &eduledger.Error{Code: eduledger.EUNAVAILABLE, Message: what + ": ledger unavailable", Err: err}
 }
+
+// Connector opens connections that act as staff members: a backend's way of turning an
+// organisation and a role into a signing identity. The issuer service uses one to act, on the
+// ledger, as the organisation and role a request authenticated as; the demo uses one to play every
+// part. Errors: NOT_FOUND when no identity exists for that staff member, UNAVAILABLE when the
+// ledger cannot be reached.
+type Connector interface {
+	Connect(ctx context.Context, mspID, orgID string, role eduledger.StaffRole) (Ledger, error)
+}
