@@ -25,6 +25,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
@@ -75,17 +76,34 @@ type Signer interface {
 	VerificationMethod() string
 	// Kind is the key's algorithm: multikey.Ed25519 or multikey.MLDSA44.
 	Kind() multikey.Kind
+	// PublicKeyMultibase is the public key as a Multikey.
+	PublicKeyMultibase() string
 	// Sign signs message as it is (pure Ed25519, ML-DSA-44 with an empty context string).
 	Sign(message []byte) ([]byte, error)
+}
+
+// KeysOf returns a resolver that knows the public keys of the given signers, each controlled by
+// the DID before the '#' of its verification method. It is how a party verifies what it signed
+// itself, and a convenience for tests and examples.
+func KeysOf(signers ...Signer) StaticKeys {
+	keys := StaticKeys{}
+	for _, s := range signers {
+		vm := s.VerificationMethod()
+		controller, _, _ := strings.Cut(vm, "#")
+		keys.Add(&Key{ID: vm, Controller: controller, PublicKeyMultibase: s.PublicKeyMultibase()})
+	}
+	return keys
 }
 
 type ed25519Signer struct {
 	vm  string
 	key ed25519.PrivateKey
+	pub string
 }
 
 func (s *ed25519Signer) VerificationMethod() string { return s.vm }
 func (s *ed25519Signer) Kind() multikey.Kind        { return multikey.Ed25519 }
+func (s *ed25519Signer) PublicKeyMultibase() string { return s.pub }
 func (s *ed25519Signer) Sign(msg []byte) ([]byte, error) {
 	return ed25519.Sign(s.key, msg), nil
 }
@@ -98,16 +116,22 @@ func NewEd25519Signer(vm string, key ed25519.PrivateKey) (Signer, error) {
 	if vm == "" {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "verification method is required")
 	}
-	return &ed25519Signer{vm: vm, key: key}, nil
+	pub, err := multikey.Encode(multikey.Ed25519, key.Public().(ed25519.PublicKey))
+	if err != nil {
+		return nil, err
+	}
+	return &ed25519Signer{vm: vm, key: key, pub: pub}, nil
 }
 
 type mldsa44Signer struct {
 	vm  string
 	key *mldsa44.PrivateKey
+	pub string
 }
 
 func (s *mldsa44Signer) VerificationMethod() string { return s.vm }
 func (s *mldsa44Signer) Kind() multikey.Kind        { return multikey.MLDSA44 }
+func (s *mldsa44Signer) PublicKeyMultibase() string { return s.pub }
 func (s *mldsa44Signer) Sign(msg []byte) ([]byte, error) {
 	sig := make([]byte, mldsa44.SignatureSize)
 	// Hedged (randomised) signing, as FIPS 204 recommends.
@@ -125,7 +149,11 @@ func NewMLDSA44Signer(vm string, key *mldsa44.PrivateKey) (Signer, error) {
 	if vm == "" {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "verification method is required")
 	}
-	return &mldsa44Signer{vm: vm, key: key}, nil
+	pub, err := multikey.Encode(multikey.MLDSA44, key.Public().(*mldsa44.PublicKey).Bytes())
+	if err != nil {
+		return nil, err
+	}
+	return &mldsa44Signer{vm: vm, key: key, pub: pub}, nil
 }
 
 // Key is a public key a KeyResolver found for a verification method.

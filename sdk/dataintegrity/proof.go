@@ -19,6 +19,7 @@ import (
 type Document struct {
 	doc       map[string]any
 	canonical []byte
+	slot      int // where "proof" goes in canonical
 	hash      [sha256.Size]byte
 }
 
@@ -29,11 +30,26 @@ func Prepare(doc map[string]any) (*Document, error) {
 	if _, ok := doc["proof"]; ok {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "document already has a proof; prepare the unsecured document")
 	}
-	canon, err := jsoncanon.Append(nil, doc)
+	canon, slot, err := jsoncanon.AppendObjectSlot(make([]byte, 0, 2048), doc, "proof")
 	if err != nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "canonicalise document: %w", err)
 	}
-	return &Document{doc: doc, canonical: canon, hash: sha256.Sum256(canon)}, nil
+	return &Document{doc: doc, canonical: canon, slot: slot, hash: sha256.Sum256(canon)}, nil
+}
+
+// Digest returns the anchor digest (see the package function Digest) of the document secured with
+// the given proofs, without building and canonicalising the secured document.
+func (d *Document) Digest(proofs ...map[string]any) (merkle.Hash, error) {
+	kept := make([]any, 0, len(proofs))
+	for _, p := range proofs {
+		if cs, _ := p["cryptosuite"].(string); cs != MLDSA44Merkle2026 {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return d.hash, nil
+	}
+	return digestWith(d.canonical, d.slot, kept)
 }
 
 // Canonical returns the document's JCS form (the transformed data of the JCS cryptosuites).

@@ -27,11 +27,12 @@ type Secured struct {
 	unsecured map[string]any
 	proofs    []map[string]any
 
+	canonical []byte // JCS of the unsecured document
+	slot      int    // where "proof" goes in canonical
 	docHash   [sha256.Size]byte
 	hasHash   bool
 	digest    merkle.Hash
 	hasDigest bool
-	buf       []byte
 }
 
 // NewSecured splits a parsed document. Its "proof" member, when present, must be an object or an
@@ -86,11 +87,11 @@ func (s *Secured) Cryptosuite(i int) string {
 func (s *Secured) documentHash() ([sha256.Size]byte, error) {
 	if !s.hasHash {
 		var err error
-		s.buf, err = jsoncanon.Append(s.buf[:0], s.unsecured)
+		s.canonical, s.slot, err = jsoncanon.AppendObjectSlot(make([]byte, 0, 2048), s.unsecured, "proof")
 		if err != nil {
-			return s.docHash, fmt.Errorf("canonicalise document: %w", err)
+			return s.docHash, eduledger.Errorf(eduledger.EINVALID, "canonicalise document: %w", err)
 		}
-		s.docHash = sha256.Sum256(s.buf)
+		s.docHash = sha256.Sum256(s.canonical)
 		s.hasHash = true
 	}
 	return s.docHash, nil
@@ -107,22 +108,31 @@ func (s *Secured) Digest() (merkle.Hash, error) {
 			kept = append(kept, p)
 		}
 	}
-	doc := s.unsecured
-	if len(kept) > 0 {
-		doc = make(map[string]any, len(s.unsecured)+1)
-		for k, v := range s.unsecured {
-			doc[k] = v
-		}
-		doc["proof"] = kept
-	}
-	var err error
-	s.buf, err = jsoncanon.Append(s.buf[:0], doc)
+	docHash, err := s.documentHash()
 	if err != nil {
-		return merkle.Hash{}, eduledger.Errorf(eduledger.EINVALID, "canonicalise document: %w", err)
+		return merkle.Hash{}, err
 	}
-	s.digest = sha256.Sum256(s.buf)
+	if len(kept) == 0 {
+		s.digest = docHash
+	} else if s.digest, err = digestWith(s.canonical, s.slot, kept); err != nil {
+		return merkle.Hash{}, err
+	}
 	s.hasDigest = true
 	return s.digest, nil
+}
+
+// digestWith hashes the canonical document with "proof": proofs inserted at its slot, which is
+// the canonical form of the document with that member, without canonicalising it again.
+func digestWith(canonical []byte, slot int, proofs []any) (merkle.Hash, error) {
+	value, err := jsoncanon.Append(make([]byte, 0, 512*len(proofs)), proofs)
+	if err != nil {
+		return merkle.Hash{}, eduledger.Errorf(eduledger.EINVALID, "canonicalise proofs: %w", err)
+	}
+	h := sha256.New()
+	jsoncanon.InsertMember(h, canonical, slot, "proof", value)
+	var d merkle.Hash
+	h.Sum(d[:0])
+	return d, nil
 }
 
 // Expect states what a verifier requires of a proof beyond its signature.
@@ -225,7 +235,11 @@ func (v *Verifier) VerifyProof(ctx context.Context, s *Secured, i int, exp Expec
 	case EdDSAJCS2022, MLDSA44JCS2024:
 		return v.verifyJCS(ctx, s, proof, suite, exp)
 	case MLDSA44Merkle2026:
-		return v.verifyBatch(ctx, s, proof, exp)
+		key, inclusion, signature := v.verifyBatch(ctx, s, proof, exp)
+		if inclusion != nil {
+			return nil, inclusion
+		}
+		return key, signature
 	case "":
 		return nil, errors.New("cryptosuite is missing")
 	default:
@@ -560,54 +574,77 @@ var batchMembers = map[string]bool{
 // batchConfigMembers are the batch-wide members the ML-DSA signature covers.
 var batchConfigMembers = []string{"type", "cryptosuite", "created", "verificationMethod", "proofPurpose", "merkleRoot", "batchSize"}
 
-func (v *Verifier) verifyBatch(ctx context.Context, s *Secured, proof map[string]any, exp Expect) (*Key, error) {
+// VerifyBatchProof checks a batch proof (cryptosuite MLDSA44Merkle2026) in its two parts and
+// reports each: inclusion, that the document's digest leads through the proof's Merkle path to its
+// root; and signature, that the batch configuration (root and size among it) carries a valid
+// ML-DSA-44 signature by a key valid when the batch was created. A malformed proof fails both.
+// VerifyProof reports the first failure of the two.
+func (v *Verifier) VerifyBatchProof(ctx context.Context, s *Secured, i int, exp Expect) (key *Key, inclusion, signature error) {
+	if i < 0 || i >= len(s.proofs) || s.Cryptosuite(i) != MLDSA44Merkle2026 {
+		err := fmt.Errorf("proof %d is not a %s proof", i, MLDSA44Merkle2026)
+		return nil, err, err
+	}
+	if t, _ := s.proofs[i]["type"].(string); t != ProofType {
+		err := fmt.Errorf("type must be %q", ProofType)
+		return nil, err, err
+	}
+	return v.verifyBatch(ctx, s, s.proofs[i], exp)
+}
+
+func (v *Verifier) verifyBatch(ctx context.Context, s *Secured, proof map[string]any, exp Expect) (*Key, error, error) {
+	fail := func(err error) (*Key, error, error) { return nil, err, err }
 	for k := range proof {
 		if !batchMembers[k] {
-			return nil, fmt.Errorf("a batch proof must not have member %q", k)
+			return fail(fmt.Errorf("a batch proof must not have member %q", k))
 		}
 	}
 	vm, created, err := checkOptions(proof, exp)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	rootText, _ := proof["merkleRoot"].(string)
 	root, err := merkle.ParseHash(rootText)
 	if err != nil {
-		return nil, fmt.Errorf("merkleRoot: %w", err)
+		return fail(fmt.Errorf("merkleRoot: %w", err))
 	}
 	size, ok := canonicalUint(proof["batchSize"])
 	if !ok || size < 1 || size > eduledger.MaxBatchSize {
-		return nil, fmt.Errorf("batchSize must be an integer from 1 to %d", eduledger.MaxBatchSize)
+		return fail(fmt.Errorf("batchSize must be an integer from 1 to %d", eduledger.MaxBatchSize))
 	}
 	index, ok := canonicalUint(proof["merkleIndex"])
 	if !ok {
-		return nil, errors.New("merkleIndex must be a non-negative integer")
+		return fail(errors.New("merkleIndex must be a non-negative integer"))
 	}
 	rawPath, ok := proof["merklePath"].([]any)
 	if !ok || len(rawPath) > merkle.MaxPathLength {
-		return nil, errors.New("merklePath must be an array of hashes")
+		return fail(errors.New("merklePath must be an array of hashes"))
 	}
 	mp := merkle.Proof{Index: index, Size: size, Path: make([]merkle.Hash, len(rawPath))}
 	for j, e := range rawPath {
 		str, _ := e.(string)
 		if mp.Path[j], err = merkle.ParseHash(str); err != nil {
-			return nil, fmt.Errorf("merklePath[%d]: %w", j, err)
+			return fail(fmt.Errorf("merklePath[%d]: %w", j, err))
 		}
 	}
 	pv, _ := proof["proofValue"].(string)
 	if len(pv) < 2 || pv[0] != 'u' {
-		return nil, errors.New("proofValue must be a base64url multibase value ('u')")
+		return fail(errors.New("proofValue must be a base64url multibase value ('u')"))
 	}
 
 	// Inclusion: the credential's digest must lead to the signed root.
+	var inclusion error
 	digest, err := s.Digest()
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if err := mp.Verify(digest[:], root); err != nil {
-		return nil, fmt.Errorf("credential is not in the batch: %w", err)
+		inclusion = fmt.Errorf("credential is not in the batch: %w", err)
 	}
+	key, err := v.verifyBatchSignature(ctx, proof, vm, created, pv)
+	return key, inclusion, err
+}
 
+func (v *Verifier) verifyBatchSignature(ctx context.Context, proof map[string]any, vm string, created time.Time, pv string) (*Key, error) {
 	cfg := make(map[string]any, len(batchConfigMembers))
 	for _, k := range batchConfigMembers {
 		if val, ok := proof[k]; ok {

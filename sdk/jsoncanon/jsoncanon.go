@@ -15,6 +15,7 @@
 package jsoncanon
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,7 +76,9 @@ func Parse(data []byte, lim Limits) (any, error) {
 	if len(data) > lim.MaxBytes {
 		return nil, &Error{Msg: fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(data), lim.MaxBytes)}
 	}
-	p := parser{data: data, maxDepth: lim.MaxDepth}
+	// One copy of the input as a string: every string and number without escapes is then a
+	// substring of it, which spares an allocation per key and value.
+	p := parser{data: data, src: string(data), maxDepth: lim.MaxDepth}
 	v, err := p.value()
 	if err != nil {
 		return nil, err
@@ -116,6 +119,7 @@ type pathElem struct {
 
 type parser struct {
 	data     []byte
+	src      string // data as a string (same bytes)
 	pos      int
 	depth    int
 	maxDepth int
@@ -326,16 +330,24 @@ func (p *parser) array() (any, error) {
 func (p *parser) str() (string, error) {
 	start := p.pos + 1
 	ascii := true
-	for i := start; i < len(p.data); i++ {
+	i := start
+	// Skip eight plain ASCII bytes at a time: no quote, backslash, control character or byte
+	// above 0x7F. Signatures and hashes make up most of a credential's bytes.
+	for ; i+8 <= len(p.data); i += 8 {
+		if special8(binary.LittleEndian.Uint64(p.data[i:])) {
+			break
+		}
+	}
+	for ; i < len(p.data); i++ {
 		c := p.data[i]
 		switch {
 		case c == '"':
-			s := p.data[start:i]
-			if !ascii && !utf8.Valid(s) {
+			s := p.src[start:i]
+			if !ascii && !utf8.ValidString(s) {
 				return "", p.fail("string is not valid UTF-8")
 			}
 			p.pos = i + 1
-			return string(s), nil
+			return s, nil
 		case c == '\\':
 			return p.escapedStr(start)
 		case c < 0x20:
@@ -347,6 +359,20 @@ func (p *parser) str() (string, error) {
 	}
 	p.pos = len(p.data)
 	return "", p.fail("unterminated string")
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// special8 reports whether any of the eight bytes in x is below 0x20, a '"', a '\\' or above 0x7F.
+func special8(x uint64) bool {
+	hasZero := func(v uint64) uint64 { return (v - lsb) &^ v & msb }
+	return (x-lsb*0x20)&^x&msb != 0 || // a byte below 0x20 (or above 0x7F, caught below too)
+		hasZero(x^(lsb*'"')) != 0 ||
+		hasZero(x^(lsb*'\\')) != 0 ||
+		x&msb != 0
 }
 
 func (p *parser) escapedStr(start int) (string, error) {
@@ -490,7 +516,7 @@ func (p *parser) number() (any, error) {
 		}
 	}
 	p.pos = i
-	lit := string(d[start:i])
+	lit := p.src[start:i]
 	if !simple || len(lit) > 16 {
 		f, err := strconv.ParseFloat(lit, 64)
 		if err != nil || math.IsInf(f, 0) {
@@ -585,7 +611,45 @@ func appendInt(dst []byte, n int64, path *[]pathElem) ([]byte, error) {
 	return strconv.AppendInt(dst, n, 10), nil
 }
 
+// AppendObjectSlot appends the canonical form of the object m, like Append, and also returns the
+// offset in the result (counted from the start of dst) at which a member named key would go in
+// canonical order: the start of the first member whose name sorts after key, or the closing
+// brace. m must not have a member named key. InsertMember uses the slot to canonicalise m with
+// that member added without canonicalising m again.
+func AppendObjectSlot(dst []byte, m map[string]any, key string) ([]byte, int, error) {
+	if _, ok := m[key]; ok {
+		return dst, 0, &Error{Msg: fmt.Sprintf("object already has member %q", key)}
+	}
+	var path []pathElem
+	slot := -1
+	out, err := appendObjectSlot(dst, m, &path, key, &slot)
+	return out, slot, err
+}
+
+// InsertMember writes to w the canonical form of an object, given as its canonical form canon
+// and the slot AppendObjectSlot returned for key, with member key: value added (value already
+// canonical).
+func InsertMember(w interface{ Write([]byte) (int, error) }, canon []byte, slot int, key string, value []byte) {
+	w.Write(canon[:slot])
+	member := make([]byte, 0, len(key)+len(value)+4)
+	if canon[slot] == '}' && slot > 1 {
+		member = append(member, ',')
+	}
+	member = appendString(member, key)
+	member = append(member, ':')
+	member = append(member, value...)
+	if canon[slot] != '}' {
+		member = append(member, ',')
+	}
+	w.Write(member)
+	w.Write(canon[slot:])
+}
+
 func appendObject(dst []byte, m map[string]any, path *[]pathElem) ([]byte, error) {
+	return appendObjectSlot(dst, m, path, "", nil)
+}
+
+func appendObjectSlot(dst []byte, m map[string]any, path *[]pathElem, slotKey string, slot *int) ([]byte, error) {
 	var small [16]string
 	keys := small[:0]
 	for k := range m {
@@ -596,6 +660,9 @@ func appendObject(dst []byte, m map[string]any, path *[]pathElem) ([]byte, error
 	for i, k := range keys {
 		if i > 0 {
 			dst = append(dst, ',')
+		}
+		if slot != nil && *slot < 0 && CompareKeys(k, slotKey) > 0 {
+			*slot = len(dst)
 		}
 		if !utf8.ValidString(k) {
 			return dst, &Error{Path: formatPath(*path), Msg: "object key is not valid UTF-8"}
@@ -608,6 +675,9 @@ func appendObject(dst []byte, m map[string]any, path *[]pathElem) ([]byte, error
 			return dst, err
 		}
 		*path = (*path)[:len(*path)-1]
+	}
+	if slot != nil && *slot < 0 {
+		*slot = len(dst)
 	}
 	return append(dst, '}'), nil
 }
@@ -721,7 +791,7 @@ func plainInt(s string) bool {
 // validNumber checks the JSON number grammar, so that json.Number values built in code are held
 // to what Parse accepts (strconv.ParseFloat alone also takes "0x1p3", "Inf" and "1_000").
 func validNumber(s string) bool {
-	p := parser{data: []byte(s)}
+	p := parser{data: []byte(s), src: s}
 	if len(s) == 0 || !(s[0] == '-' || s[0] >= '0' && s[0] <= '9') {
 		return false
 	}

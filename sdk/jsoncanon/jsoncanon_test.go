@@ -266,3 +266,38 @@ func addSeeds(f *testing.F) {
 		f.Add([]byte(s))
 	}
 }
+
+func TestSpecial8FindsEveryByteThatNeedsAttention(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			want := c < 0x20 || c == '"' || c == '\\' || c >= 0x80
+			if got := special8(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+				uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56); got != want {
+				t.Fatalf("special8 with byte %#x at %d = %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}
+
+func TestInsertMemberEqualsCanonicalisingWithTheMember(t *testing.T) {
+	for _, in := range []string{`{}`, `{"a":1}`, `{"z":1}`, `{"a":1,"z":2}`, `{"proof":1}`, `{"p":1,"proofs":2,"q":[3]}`, `{"\u20ac":1,"pro":2}`} {
+		m, err := ParseObject([]byte(in), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "proof")
+		canon, slot, err := AppendObjectSlot(nil, m, "proof")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		InsertMember(&got, canon, slot, "proof", []byte(`[{"x":1}]`))
+		m["proof"] = []any{map[string]any{"x": json.Number("1")}}
+		want, _ := Append(nil, m)
+		if got.String() != string(want) {
+			t.Errorf("%s: got %s, want %s", in, got.String(), want)
+		}
+	}
+}

@@ -1,0 +1,455 @@
+package credential
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// fastSchema is our JSON Schemas compiled into a validator that only answers "valid or not".
+//
+// Why: santhosh-tekuri/jsonschema, which stays the reference and writes the field-by-field report
+// when a credential is invalid, spends about as long on one diploma as an Ed25519 verification
+// (see BenchmarkVerifyParts in docs/benchmarks.md), most of it building scopes and evaluation
+// bookkeeping a yes/no answer does not need. This validator supports exactly the keywords our
+// schemas use and refuses to compile any other, so a schema can never use a constraint it would
+// silently ignore; FuzzFastSchemaAgrees checks that both validators give the same answer.
+type fastSchema struct {
+	kinds     uint8 // bit set of kind; 0 = any
+	hasConst  bool
+	constVal  any
+	enum      []any
+	required  []string
+	props     map[string]*fastSchema
+	closed    bool // additionalProperties: false
+	minProps  int
+	prefix    []*fastSchema
+	items     *fastSchema
+	noItems   bool // items: false
+	minItems  int
+	maxItems  int
+	unique    bool
+	minLen    int
+	maxLen    int
+	pattern   *regexp.Regexp
+	minimum   *big.Rat
+	maximum   *big.Rat
+	allOf     []*fastSchema
+	ref       string // resolved after compilation
+	refSchema *fastSchema
+}
+
+const (
+	kindObject uint8 = 1 << iota
+	kindArray
+	kindString
+	kindNumber
+	kindBoolean
+	kindNull
+)
+
+var kindNames = map[string]uint8{"object": kindObject, "array": kindArray, "string": kindString,
+	"number": kindNumber, "boolean": kindBoolean, "null": kindNull}
+
+// ignoredKeywords annotate without constraining.
+var ignoredKeywords = map[string]bool{"$schema": true, "$id": true, "$comment": true, "title": true,
+	"description": true, "$defs": true}
+
+type fastCompiler struct {
+	docs    map[string]map[string]any // by $id
+	byRef   map[string]*fastSchema
+	pending []*fastSchema
+}
+
+func newFastCompiler() *fastCompiler {
+	return &fastCompiler{docs: map[string]map[string]any{}, byRef: map[string]*fastSchema{}}
+}
+
+func (c *fastCompiler) add(id string, doc map[string]any) { c.docs[id] = doc }
+
+// compileRoot compiles the schema document with the given $id and resolves every $ref.
+func (c *fastCompiler) compileRoot(id string) (*fastSchema, error) {
+	doc, ok := c.docs[id]
+	if !ok {
+		return nil, fmt.Errorf("no schema %s", id)
+	}
+	s, err := c.compile(doc, id)
+	if err != nil {
+		return nil, err
+	}
+	for len(c.pending) > 0 {
+		p := c.pending[0]
+		c.pending = c.pending[1:]
+		if p.refSchema, err = c.resolve(p.ref); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// resolve finds "<id>#/$defs/<name>" (or "#/$defs/<name>" made absolute by the caller).
+func (c *fastCompiler) resolve(ref string) (*fastSchema, error) {
+	if s, ok := c.byRef[ref]; ok {
+		return s, nil
+	}
+	id, ptr, _ := strings.Cut(ref, "#")
+	doc, ok := c.docs[id]
+	if !ok {
+		return nil, fmt.Errorf("$ref %s: unknown schema", ref)
+	}
+	name, ok := strings.CutPrefix(ptr, "/$defs/")
+	if !ok || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("$ref %s: only #/$defs/<name> references are supported", ref)
+	}
+	defs, _ := doc["$defs"].(map[string]any)
+	def, ok := defs[name].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("$ref %s: no such definition", ref)
+	}
+	placeholder := &fastSchema{}
+	c.byRef[ref] = placeholder // allows recursion
+	s, err := c.compile(def, id)
+	if err != nil {
+		return nil, err
+	}
+	*placeholder = *s
+	return placeholder, nil
+}
+
+func (c *fastCompiler) compile(v any, base string) (*fastSchema, error) {
+	if b, ok := v.(bool); ok {
+		if b {
+			return &fastSchema{minItems: -1, maxItems: -1, minLen: -1, maxLen: -1}, nil
+		}
+		return nil, fmt.Errorf("boolean schema false is only supported as items")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("schema must be an object")
+	}
+	s := &fastSchema{minItems: -1, maxItems: -1, minLen: -1, maxLen: -1}
+	for k, val := range m {
+		var err error
+		switch k {
+		case "type":
+			err = s.setKinds(val)
+		case "const":
+			s.hasConst, s.constVal = true, val
+		case "enum":
+			arr, ok := val.([]any)
+			if !ok {
+				err = fmt.Errorf("enum must be an array")
+			}
+			s.enum = arr
+		case "required":
+			arr, _ := val.([]any)
+			for _, e := range arr {
+				str, ok := e.(string)
+				if !ok {
+					return nil, fmt.Errorf("required must list strings")
+				}
+				s.required = append(s.required, str)
+			}
+		case "properties":
+			pm, ok := val.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("properties must be an object")
+			}
+			s.props = map[string]*fastSchema{}
+			for name, sub := range pm {
+				if s.props[name], err = c.compile(sub, base); err != nil {
+					return nil, fmt.Errorf("properties.%s: %w", name, err)
+				}
+			}
+		case "additionalProperties":
+			if b, ok := val.(bool); !ok || b {
+				err = fmt.Errorf("only additionalProperties: false is supported")
+			}
+			s.closed = true
+		case "minProperties":
+			s.minProps, err = schemaInt(val)
+		case "prefixItems":
+			arr, _ := val.([]any)
+			for i, sub := range arr {
+				cs, err := c.compile(sub, base)
+				if err != nil {
+					return nil, fmt.Errorf("prefixItems[%d]: %w", i, err)
+				}
+				s.prefix = append(s.prefix, cs)
+			}
+		case "items":
+			if b, ok := val.(bool); ok && !b {
+				s.noItems = true
+			} else {
+				s.items, err = c.compile(val, base)
+			}
+		case "minItems":
+			s.minItems, err = schemaInt(val)
+		case "maxItems":
+			s.maxItems, err = schemaInt(val)
+		case "uniqueItems":
+			s.unique, _ = val.(bool)
+		case "minLength":
+			s.minLen, err = schemaInt(val)
+		case "maxLength":
+			s.maxLen, err = schemaInt(val)
+		case "pattern":
+			str, _ := val.(string)
+			s.pattern, err = regexp.Compile(str)
+		case "minimum", "maximum":
+			n, ok := val.(json.Number)
+			if !ok {
+				return nil, fmt.Errorf("%s must be a number", k)
+			}
+			f, ok := new(big.Rat).SetString(string(n))
+			if !ok {
+				return nil, fmt.Errorf("%s: malformed number", k)
+			}
+			if k == "minimum" {
+				s.minimum = f
+			} else {
+				s.maximum = f
+			}
+		case "allOf":
+			arr, _ := val.([]any)
+			for i, sub := range arr {
+				cs, err := c.compile(sub, base)
+				if err != nil {
+					return nil, fmt.Errorf("allOf[%d]: %w", i, err)
+				}
+				s.allOf = append(s.allOf, cs)
+			}
+		case "$ref":
+			ref, _ := val.(string)
+			if strings.HasPrefix(ref, "#") {
+				ref = base + ref
+			}
+			s.ref = ref
+			c.pending = append(c.pending, s)
+		default:
+			if !ignoredKeywords[k] {
+				return nil, fmt.Errorf("keyword %q is not supported by the fast validator", k)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return s, nil
+}
+
+func (s *fastSchema) setKinds(v any) error {
+	names := []any{v}
+	if arr, ok := v.([]any); ok {
+		names = arr
+	}
+	for _, n := range names {
+		str, _ := n.(string)
+		k, ok := kindNames[str]
+		if !ok {
+			return fmt.Errorf("type %v is not supported", n)
+		}
+		s.kinds |= k
+	}
+	return nil
+}
+
+func schemaInt(v any) (int, error) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, fmt.Errorf("must be an integer")
+	}
+	i, err := strconv.Atoi(string(n))
+	return i, err
+}
+
+func kindOf(v any) uint8 {
+	switch v.(type) {
+	case map[string]any:
+		return kindObject
+	case []any:
+		return kindArray
+	case string:
+		return kindString
+	case json.Number, float64, int, int64:
+		return kindNumber
+	case bool:
+		return kindBoolean
+	case nil:
+		return kindNull
+	}
+	return 0
+}
+
+// valid reports whether v satisfies s.
+func (s *fastSchema) valid(v any) bool {
+	k := kindOf(v)
+	if k == 0 || (s.kinds != 0 && s.kinds&k == 0) {
+		return false
+	}
+	if s.hasConst && !jsonValuesEqual(v, s.constVal) {
+		return false
+	}
+	if s.enum != nil && !slices.ContainsFunc(s.enum, func(e any) bool { return jsonValuesEqual(v, e) }) {
+		return false
+	}
+	switch k {
+	case kindObject:
+		if !s.validObject(v.(map[string]any)) {
+			return false
+		}
+	case kindArray:
+		if !s.validArray(v.([]any)) {
+			return false
+		}
+	case kindString:
+		str := v.(string)
+		if s.minLen >= 0 || s.maxLen >= 0 {
+			n := utf8.RuneCountInString(str)
+			if (s.minLen >= 0 && n < s.minLen) || (s.maxLen >= 0 && n > s.maxLen) {
+				return false
+			}
+		}
+		if s.pattern != nil && !s.pattern.MatchString(str) {
+			return false
+		}
+	case kindNumber:
+		if s.minimum != nil || s.maximum != nil {
+			f, ok := numberValue(v)
+			if !ok || (s.minimum != nil && f.Cmp(s.minimum) < 0) || (s.maximum != nil && f.Cmp(s.maximum) > 0) {
+				return false
+			}
+		}
+	}
+	for _, sub := range s.allOf {
+		if !sub.valid(v) {
+			return false
+		}
+	}
+	if s.refSchema != nil && !s.refSchema.valid(v) {
+		return false
+	}
+	return true
+}
+
+func (s *fastSchema) validObject(m map[string]any) bool {
+	if len(m) < s.minProps {
+		return false
+	}
+	for _, r := range s.required {
+		if _, ok := m[r]; !ok {
+			return false
+		}
+	}
+	for key, val := range m {
+		sub, ok := s.props[key]
+		if !ok {
+			if s.closed {
+				return false
+			}
+			continue
+		}
+		if !sub.valid(val) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *fastSchema) validArray(a []any) bool {
+	if (s.minItems >= 0 && len(a) < s.minItems) || (s.maxItems >= 0 && len(a) > s.maxItems) {
+		return false
+	}
+	for i, e := range a {
+		switch {
+		case i < len(s.prefix):
+			if !s.prefix[i].valid(e) {
+				return false
+			}
+		case s.noItems:
+			return false
+		case s.items != nil:
+			if !s.items.valid(e) {
+				return false
+			}
+		}
+	}
+	if s.unique {
+		for i := range a {
+			for j := i + 1; j < len(a); j++ {
+				if jsonValuesEqual(a[i], a[j]) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// numberValue returns a number exactly, as the reference validator compares numbers.
+func numberValue(v any) (*big.Rat, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		return new(big.Rat).SetString(string(n))
+	case float64:
+		if math.IsNaN(n) || math.IsInf(n, 0) {
+			return nil, false
+		}
+		return new(big.Rat).SetFloat64(n), true
+	case int:
+		return new(big.Rat).SetInt64(int64(n)), true
+	case int64:
+		return new(big.Rat).SetInt64(n), true
+	}
+	return nil, false
+}
+
+// jsonValuesEqual is JSON Schema equality: numbers by value, objects regardless of member order.
+func jsonValuesEqual(a, b any) bool {
+	ka, kb := kindOf(a), kindOf(b)
+	if ka != kb {
+		return false
+	}
+	switch ka {
+	case kindString:
+		return a.(string) == b.(string)
+	case kindBoolean:
+		return a.(bool) == b.(bool)
+	case kindNull:
+		return true
+	case kindNumber:
+		x, ok1 := numberValue(a)
+		y, ok2 := numberValue(b)
+		return ok1 && ok2 && x.Cmp(y) == 0
+	case kindArray:
+		x, y := a.([]any), b.([]any)
+		if len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !jsonValuesEqual(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case kindObject:
+		x, y := a.(map[string]any), b.(map[string]any)
+		if len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !jsonValuesEqual(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
