@@ -80,7 +80,7 @@ func BenchmarkFabricStatusQuery(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	verifier := staffClient(b, "gov", "GovMSP", "edu-bureau", eduledger.StaffRegistrar)
+	verifier := staffClient(b, "GovMSP", "edu-bureau", eduledger.StaffRegistrar)
 	for range 5 { // let the verifier's peer commit the block and warm the connection
 		if _, err = verifier.GetCredentialStatus(b.Context(), a.ID, ""); err == nil {
 			break

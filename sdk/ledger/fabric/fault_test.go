@@ -18,15 +18,16 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// staffClient connects through member's gateway as a fresh staff identity of orgID and role.
-func staffClient(t testing.TB, member, mspID, orgID string, role eduledger.StaffRole) *ledger.Client {
+// staffClient connects as a fresh staff identity of orgID and role, through the shared gateway
+// (see conformanceNetwork).
+func staffClient(t testing.TB, mspID, orgID string, role eduledger.StaffRole) *ledger.Client {
 	t.Helper()
 	n := fabricNetwork(t)
 	id, err := n.Issue(mspID, orgID, role)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := n.Connect(member, "", id, fabric.WithTimeouts(fabric.Timeouts{Endorse: 20 * time.Second}))
+	l, err := n.Connect(sharedGateway, "", id, fabric.WithTimeouts(fabric.Timeouts{Endorse: 20 * time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func issuingSchool(t *testing.T) (*ledger.Client, string, string) { return issui
 func issuingSchoolTB(t testing.TB) (*ledger.Client, string, string) {
 	t.Helper()
 	ctx := t.Context()
-	gov := staffClient(t, "gov", "GovMSP", "edu-bureau", eduledger.StaffAdmin)
+	gov := staffClient(t, "GovMSP", "edu-bureau", eduledger.StaffAdmin)
 	orgID := "fault-" + randomHex(3)
 	if _, err := gov.AdmitOrganization(ctx, &eduledger.Organization{ID: orgID, MSPID: "SchoolMSP", Kind: eduledger.KindSchool,
 		RegionCode: "310104", Name: eduledger.Name{Zh: "容错学校", En: "Fault School"}}); err != nil {
@@ -51,14 +52,14 @@ func issuingSchoolTB(t testing.TB) (*ledger.Client, string, string) {
 		ValidFrom: time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)}); err != nil {
 		t.Fatal(err)
 	}
-	registrar := staffClient(t, "school", "SchoolMSP", orgID, eduledger.StaffRegistrar)
+	registrar := staffClient(t, "SchoolMSP", orgID, eduledger.StaffRegistrar)
 	p := &eduledger.PersonalData{Name: "容错学生", NationalID: "310104200001011234", DateOfBirth: "2000-01-01", Salt: randomHex(32)}
 	learner, err := registrar.RegisterLearner(ctx, &eduledger.Learner{ID: orgID + "-l1", Roles: []eduledger.LearnerRole{eduledger.RoleStudent},
 		PersonalDataCommitment: p.Commitment(), PortraitHash: randomHex(32)}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return staffClient(t, "school", "SchoolMSP", orgID, eduledger.StaffIssuer), orgID, learner.ID
+	return staffClient(t, "SchoolMSP", orgID, eduledger.StaffIssuer), orgID, learner.ID
 }
 
 // issueAndVerify anchors a diploma and reads it back through verifier, returning its ID.
@@ -96,7 +97,7 @@ func TestFabricFaultsCredentialsSurviveAStoppedPeerAndAStoppedOrderer(t *testing
 	}
 	n := fabricNetwork(t)
 	issuer, orgID, learnerID := issuingSchool(t)
-	verifier := staffClient(t, "gov", "GovMSP", "edu-bureau", eduledger.StaffRegistrar)
+	verifier := staffClient(t, "GovMSP", "edu-bureau", eduledger.StaffRegistrar)
 	issueAndVerify(t, issuer, verifier, orgID, learnerID)
 	t.Cleanup(func() {
 		if err := n.Up(context.Background()); err != nil {
@@ -121,7 +122,7 @@ func TestFabricFaultsCredentialsSurviveAStoppedPeerAndAStoppedOrderer(t *testing
 		if err := n.Up(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		enterprise := staffClient(t, "enterprise", "EnterpriseMSP", "", "")
+		enterprise := staffClient(t, "EnterpriseMSP", "", "")
 		deadline := time.Now().Add(time.Minute)
 		for _, id := range []string{whilePeerDown, whileOrdererDown} {
 			for {
