@@ -30,12 +30,21 @@ func (c *Contract) AnchorCredential(ctx contractapi.TransactionContextInterface,
 	if a.BatchRoot != "" || a.Status != "" || a.StatusReason != "" || a.StatusNote != "" || !a.StatusChangedAt.IsZero() || !a.AnchoredAt.IsZero() || a.TxID != "" {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "batchRoot, status, statusReason, statusNote, statusChangedAt, anchoredAt and txId are set by the ledger; leave them out")
 	}
-	l, _, err := loadLearner(ctx, a.LearnerID)
+	lk, err := key(typeLearner, a.LearnerID)
 	if err != nil {
 		return nil, err
 	}
+	// Only the status matters here; decoding just that field skips the rest of the record.
+	var l struct {
+		Status eduledger.LearnerStatus `json:"status"`
+	}
+	if ok, err := getJSON(stub, lk, &l); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, eduledger.Errorf(eduledger.ENOTFOUND, "learner %s is not registered", a.LearnerID)
+	}
 	if l.Status != eduledger.LearnerActive {
-		return nil, eduledger.Errorf(eduledger.ECONFLICT, "learner %s is suspended; no credential can be anchored to it", l.ID)
+		return nil, eduledger.Errorf(eduledger.ECONFLICT, "learner %s is suspended; no credential can be anchored to it", a.LearnerID)
 	}
 	ck, err := key(typeCredential, a.ID)
 	if err != nil {

@@ -207,8 +207,18 @@ func upperFirst(s string) string {
 // registered on the ledger and hosted by the submitter's MSP.
 type caller struct {
 	mspID string
-	org   eduledger.Organization
+	org   orgRef
 	role  eduledger.StaffRole
+}
+
+// orgRef is the part of an organisation's record that authorisation needs. Decoding only these
+// fields (encoding/json skips the rest without allocating) keeps the check that every transaction
+// makes cheap.
+type orgRef struct {
+	ID     string              `json:"id"`
+	MSPID  string              `json:"mspId"`
+	Kind   eduledger.OrgKind   `json:"kind"`
+	Status eduledger.OrgStatus `json:"status"`
 }
 
 // staff identifies the caller from the MSP ID and the eduledger.org and eduledger.role attributes
