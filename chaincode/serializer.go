@@ -133,7 +133,10 @@ func decodeStrict(s string, v any) error {
 func describeJSONError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var tm *time.ParseError
 	switch {
+	case errors.As(err, &tm):
+		return errors.New("holds a time that is not in RFC 3339 form, such as 2026-07-01T08:00:00Z")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return errors.New("is empty or cut short; expected a JSON document")
 	case errors.As(err, &syntax):

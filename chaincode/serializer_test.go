@@ -37,7 +37,7 @@ func TestSerializerDecodesArgumentsStrictly(t *testing.T) {
 		{"broken JSON is refused with its position", `{"id":`, anchorType, "INVALID: argument anchor: is empty or cut short"},
 		{"a syntax error is refused with its position", `{"id" 1}`, anchorType, "INVALID: argument anchor: is not valid JSON at byte"},
 		{"a wrong JSON type names the field", `{"id":42}`, anchorType, "INVALID: argument anchor: field id must not be a JSON number"},
-		{"a bad time names the argument", `{"issuedAt":"yesterday"}`, anchorType, "INVALID: argument anchor:"},
+		{"a bad time says what a time looks like", `{"issuedAt":"yesterday"}`, anchorType, "INVALID: argument anchor: holds a time that is not in RFC 3339 form"},
 		{"an empty document is refused", ``, anchorType, "INVALID: argument anchor: is empty"},
 		{"a page size decodes", `25`, reflect.TypeFor[int32](), ""},
 		{"a page size that is not a number is refused", `ten`, reflect.TypeFor[int32](), `INVALID: argument pageSize: "ten" is not a whole number`},
