@@ -36,7 +36,8 @@ const Name = "eduledger"
 const Version = "1.0.0"
 
 // Contract is EduLedger's smart contract. Its exported methods are the chaincode's transactions;
-// each takes the transaction context first and its arguments as strings or JSON documents.
+// each takes the transaction context first and its arguments as strings or JSON documents. Obtain it
+// through New, which installs the argument checks and the serializer it relies on.
 type Contract struct {
 	contractapi.Contract
 	signatures map[string]signature
