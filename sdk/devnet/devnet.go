@@ -7,7 +7,8 @@
 //
 //	network.json               the network: channel, chaincode, member MSPs, demo organisations
 //	msp/<MSPID>/ca/            the MSP's CA (ca-cert.pem, priv_sk)
-//	users/<orgID>/<role>/      staff identities (signcerts/, keystore/, cacerts/, config.yaml)
+//	users/<MSPID>/<orgID>/<role>/  staff identities (signcerts/, keystore/, cacerts/, config.yaml)
+//	users/<MSPID>/_reader/         a member without staff attributes, for queries
 //	ledger/                    the embedded ledger
 //
 // The CA keys sit in the directory because this is a development network; a production network keeps
@@ -203,30 +204,44 @@ func (n *Network) StaffOf(mspID, orgID string, role eduledger.StaffRole) (*msp.S
 	if !eduledger.ValidOrgID(orgID) || !role.Valid() {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "staff identity needs a valid organisation ID and role, got %q and %q", orgID, role)
 	}
-	key := mspID + "/" + orgID + "/" + string(role)
+	return n.identity(ca, filepath.Join(mspID, orgID, string(role)), string(role)+"@"+orgID, map[string]string{
+		eduledger.AttrOrg:  orgID,
+		eduledger.AttrRole: string(role),
+	})
+}
+
+// Reader returns a member of mspID without staff attributes: it may run every query and change
+// nothing. The verifier service reads the ledger with one.
+func (n *Network) Reader(mspID string) (*msp.SigningIdentity, error) {
+	ca, ok := n.cas[mspID]
+	if !ok {
+		return nil, eduledger.Errorf(eduledger.ENOTFOUND, "%s is not a member of this network", mspID)
+	}
+	return n.identity(ca, filepath.Join(mspID, "_reader"), "reader@"+mspID, nil)
+}
+
+// identity loads the identity saved under users/<rel>, or issues and saves it on first use.
+func (n *Network) identity(ca *msp.CA, rel, commonName string, attrs map[string]string) (*msp.SigningIdentity, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if id, ok := n.staff[key]; ok {
+	if id, ok := n.staff[rel]; ok {
 		return id, nil
 	}
-	dir := filepath.Join(n.dir, "users", mspID, orgID, string(role))
-	id, err := msp.LoadSigningIdentity(dir, mspID)
+	dir := filepath.Join(n.dir, "users", rel)
+	id, err := msp.LoadSigningIdentity(dir, ca.MSPID())
 	if err != nil {
 		if _, statErr := os.Stat(dir); !errors.Is(statErr, fs.ErrNotExist) {
 			return nil, fmt.Errorf("devnet: load %s: %w", dir, err)
 		}
-		id, err = ca.Issue(string(role)+"@"+orgID, map[string]string{
-			eduledger.AttrOrg:  orgID,
-			eduledger.AttrRole: string(role),
-		})
+		id, err = ca.Issue(commonName, attrs)
 		if err != nil {
-			return nil, fmt.Errorf("devnet: issue %s: %w", key, err)
+			return nil, fmt.Errorf("devnet: issue %s: %w", rel, err)
 		}
 		if err := id.Save(dir); err != nil {
 			return nil, fmt.Errorf("devnet: save %s: %w", dir, err)
 		}
 	}
-	n.staff[key] = id
+	n.staff[rel] = id
 	return id, nil
 }
 

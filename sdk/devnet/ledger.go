@@ -13,6 +13,7 @@ import (
 	"github.com/eduledger/eduledger"
 	"github.com/eduledger/eduledger/sdk/ledger"
 	"github.com/eduledger/eduledger/sdk/ledger/embedded"
+	"github.com/eduledger/eduledger/sdk/msp"
 )
 
 // ChannelConfig returns the channel configuration of the network's embedded ledger: the channel and
@@ -57,7 +58,13 @@ type connector struct {
 }
 
 func (c *connector) Connect(_ context.Context, mspID, orgID string, role eduledger.StaffRole) (ledger.Ledger, error) {
-	id, err := c.net.StaffOf(mspID, orgID, role)
+	var id *msp.SigningIdentity
+	var err error
+	if orgID == "" && role == "" {
+		id, err = c.net.Reader(mspID)
+	} else {
+		id, err = c.net.StaffOf(mspID, orgID, role)
+	}
 	if err != nil {
 		return nil, err
 	}
