@@ -226,3 +226,38 @@ func TestFabricEventsResumeAfterTheCheckpointWithoutGapOrDuplicate(t *testing.T)
 		}
 	}
 }
+
+func TestFabricEventStreamReconnectsThroughAnotherGatewayWithoutGapOrDuplicate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stops and restarts a peer; not in -short")
+	}
+	n := fabricNetwork(t)
+	t.Cleanup(func() {
+		if err := n.Up(context.Background()); err != nil {
+			t.Errorf("restart the network: %v", err)
+		}
+	})
+	subscriber := kvClient(t, "enterprise") // enterprise's gateway first, then gov's and school's
+	writer := kvClient(t, "school")
+	prefix := unique("reconnect") + "-"
+	keys := make([]string, 6)
+	for i := range keys {
+		keys[i] = prefix + strconv.Itoa(i)
+	}
+	rs := putEvents(t, writer, keys[:3]...)
+	events, err := subscriber.Events(t.Context(), &ledger.Checkpoint{BlockNumber: rs[0].BlockNumber})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := nextPuts(t, events, prefix, 3)
+	if err := n.Stop("peer0.enterprise"); err != nil { // the subscriber's gateway goes away
+		t.Fatal(err)
+	}
+	rs = append(rs, putEvents(t, writer, keys[3:]...)...)
+	got = append(got, nextPuts(t, events, prefix, 3)...)
+	for i, ev := range got {
+		if string(ev.Payload) != keys[i] || ev.TxID != rs[i].TxID {
+			t.Errorf("event %d = %s (tx %s), want %s (tx %s)", i, ev.Payload, ev.TxID, keys[i], rs[i].TxID)
+		}
+	}
+}
