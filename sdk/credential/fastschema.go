@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -38,6 +40,7 @@ type fastSchema struct {
 	minLen    int
 	maxLen    int
 	pattern   *regexp.Regexp
+	matched   *matchCache
 	minimum   *big.Rat
 	maximum   *big.Rat
 	allOf     []*fastSchema
@@ -202,6 +205,7 @@ func (c *fastCompiler) compile(v any, base string) (*fastSchema, error) {
 		case "pattern":
 			str, _ := val.(string)
 			s.pattern, err = regexp.Compile(str)
+			s.matched = newMatchCache()
 		case "minimum", "maximum":
 			n, ok := val.(json.Number)
 			if !ok {
@@ -310,13 +314,15 @@ func (s *fastSchema) valid(v any) bool {
 		}
 	case kindString:
 		str := v.(string)
-		if s.minLen >= 0 || s.maxLen >= 0 {
+		// A string of n bytes holds between n/4 and n characters; count them only when that range
+		// straddles a bound (signatures are thousands of bytes long).
+		if (s.maxLen >= 0 && len(str) > s.maxLen) || (s.minLen >= 0 && len(str)/4 < s.minLen) {
 			n := utf8.RuneCountInString(str)
 			if (s.minLen >= 0 && n < s.minLen) || (s.maxLen >= 0 && n > s.maxLen) {
 				return false
 			}
 		}
-		if s.pattern != nil && !s.pattern.MatchString(str) {
+		if s.pattern != nil && !s.matched.match(s.pattern, str) {
 			return false
 		}
 	case kindNumber:
@@ -452,4 +458,38 @@ func jsonValuesEqual(a, b any) bool {
 		return true
 	}
 	return false
+}
+
+// matchCache remembers strings a pattern matched. Credentials of one issuer repeat most of their
+// patterned values (the issuer's DID and keys, dates, contexts), and a map lookup costs a fraction
+// of a regular expression match. Only matches are remembered, so a hit is always a true match; the
+// cache is dropped when it fills.
+type matchCache struct {
+	m atomic.Pointer[sync.Map]
+	n atomic.Int32
+}
+
+const matchCacheSize = 1024
+
+func newMatchCache() *matchCache {
+	c := &matchCache{}
+	c.m.Store(new(sync.Map))
+	return c
+}
+
+func (c *matchCache) match(re *regexp.Regexp, s string) bool {
+	if _, ok := c.m.Load().Load(s); ok {
+		return true
+	}
+	if !re.MatchString(s) {
+		return false
+	}
+	if c.n.Add(1) > matchCacheSize {
+		c.m.Store(new(sync.Map))
+		c.n.Store(0)
+	}
+	if len(s) <= 256 {
+		c.m.Load().Store(strings.Clone(s), struct{}{})
+	}
+	return true
 }
