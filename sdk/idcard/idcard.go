@@ -264,18 +264,20 @@ func (t *Token) Verify(ctx context.Context, keys dataintegrity.KeyResolver, now 
 // LinkParam is the query parameter of a verification link that carries the token.
 const LinkParam = "card"
 
-// Link returns a verification link: base (the verifier page, e.g. https://verify.example/card)
-// with the token in the query parameter "card", in base64url. Errors: INVALID for a base that is
-// not an absolute https (or http) URL.
+// Link returns the card's verification link in the verifier service's format (see
+// verifier.Link): base + "/v?id=<credential ID>&d=<digest>", plus the token itself, base64url, in
+// the parameter "card", so that the page can show the signed card data even before it reaches the
+// ledger. Errors: INVALID for a base that is not an absolute http(s) URL.
 func (t *Token) Link(base string) (string, error) {
 	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", eduledger.Errorf(eduledger.EINVALID, "link base %q must be an absolute http(s) URL", base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+		return "", eduledger.Errorf(eduledger.EINVALID, "link base %q must be an absolute http(s) URL without a query", base)
 	}
-	q := u.Query()
+	q := url.Values{}
+	q.Set("id", t.CredentialID)
+	q.Set("d", t.Digest)
 	q.Set(LinkParam, base64.RawURLEncoding.EncodeToString(append(append([]byte{}, t.payload...), t.signature...)))
-	u.RawQuery = q.Encode()
-	return u.String(), nil
+	return strings.TrimRight(base, "/") + "/v?" + q.Encode(), nil
 }
 
 // ParseLink reads the token from a verification link. Errors: INVALID.
@@ -292,7 +294,14 @@ func ParseLink(link string) (*Token, error) {
 	if err != nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "link: %q is not base64url", LinkParam)
 	}
-	return parseRaw(raw)
+	t, err := parseRaw(raw)
+	if err != nil {
+		return nil, err
+	}
+	if id := u.Query().Get("id"); id != "" && id != t.CredentialID {
+		return nil, eduledger.Errorf(eduledger.EINVALID, "link: id %q is not the card's %q", id, t.CredentialID)
+	}
+	return t, nil
 }
 
 // String returns the token as text for a QR code.

@@ -3,6 +3,7 @@ package idcard
 import (
 	"bytes"
 	"context"
+	"strings"
 	"crypto/ed25519"
 	"testing"
 	"time"
@@ -109,6 +110,9 @@ func TestTheTokenRoundTripsAndVerifiesOffline(t *testing.T) {
 		link, err := tok.Link("https://verify.example/card")
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !strings.HasPrefix(link, "https://verify.example/card/v?") || !strings.Contains(link, "id=urn%3Auuid%3A") {
+			t.Errorf("link %s is not in the verifier's format", link)
 		}
 		back, err := ParseLink(link)
 		if err != nil || back.String() != s {
