@@ -3,8 +3,8 @@ package idcard
 import (
 	"bytes"
 	"context"
-	"strings"
 	"crypto/ed25519"
+	"strings"
 	"testing"
 	"time"
 
