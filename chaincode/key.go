@@ -166,7 +166,9 @@ func prepareNewKey(k *eduledger.IssuerKey, now time.Time) error {
 	}
 	k.ValidFrom, k.ValidUntil = utc(k.ValidFrom), utc(k.ValidUntil)
 	if k.ValidFrom.IsZero() {
-		k.ValidFrom = now
+		// Credentials and their proofs carry times to the second; a key registered at 10:00:00.7
+		// must count for a credential signed at 10:00:00 right after it.
+		k.ValidFrom = now.Truncate(time.Second)
 	}
 	if !k.ValidUntil.IsZero() && !k.ValidUntil.After(now) {
 		return eduledger.Errorf(eduledger.EINVALID, "validUntil %s has already passed", k.ValidUntil.Format(timeLayout))
