@@ -163,11 +163,11 @@ With --raw the single argument is the key itself.`,
 
 // openLedger opens the embedded ledger of the development network in --dir for inspection.
 func openLedger(g *globals) (*embedded.Ledger, error) {
-	n, err := devnet.Load(g.dir)
+	log, err := g.logger()
 	if err != nil {
 		return nil, err
 	}
-	log, err := g.logger()
+	n, err := devnet.Load(g.dir)
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,7 @@ fresh ledger and checks every outcome.`,
 	root.AddCommand(
 		newDevnetCmd(g, s),
 		newLedgerCmd(g, s),
+		newDemoCmd(g, s),
 	)
 	return root
 }
