@@ -143,14 +143,15 @@ func (s *blockStore) openForAppend(n uint32) error {
 
 // append writes one frame at the end of the current file, starting a new file first if the
 // current one is full. It does not sync.
-func (s *blockStore) append(payload []byte) (location, error) {
+// It returns where the frame is and the file it is in (which the caller syncs).
+func (s *blockStore) append(payload []byte) (location, *os.File, error) {
 	if len(payload) > maxFrameSize {
-		return location{}, fmt.Errorf("block of %d bytes exceeds the %d-byte frame limit", len(payload), maxFrameSize)
+		return location{}, nil, fmt.Errorf("block of %d bytes exceeds the %d-byte frame limit", len(payload), maxFrameSize)
 	}
 	if s.curSize > 0 && s.curSize+int64(len(payload))+frameHeaderSize > s.maxFileSize {
-		// The finished file was synced with the last block written to it.
+		// Blocks already in the finished file are synced through the handle they carry.
 		if err := s.openForAppend(s.curNum + 1); err != nil {
-			return location{}, err
+			return location{}, nil, err
 		}
 	}
 	var hdr [frameHeaderSize]byte
@@ -158,13 +159,13 @@ func (s *blockStore) append(payload []byte) (location, error) {
 	binary.BigEndian.PutUint32(hdr[4:], crc32.Checksum(payload, castagnoli))
 	loc := location{File: s.curNum, Offset: s.curSize, Length: uint32(frameHeaderSize + len(payload))}
 	if _, err := s.cur.Write(hdr[:]); err != nil {
-		return location{}, err
+		return loc, nil, err
 	}
 	if _, err := s.cur.Write(payload); err != nil {
-		return location{}, err
+		return loc, nil, err
 	}
 	s.curSize += int64(loc.Length)
-	return loc, nil
+	return loc, s.cur, nil
 }
 
 // sync makes everything appended so far durable.

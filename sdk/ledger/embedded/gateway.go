@@ -161,6 +161,7 @@ type endorsement struct {
 	rw       *RWSet
 	pvt      []privateWrite
 	event    *peer.ChaincodeEvent
+	snapshot uint64
 }
 
 func (l *Ledger) evaluate(ctx context.Context, signed *peer.SignedProposal) ([]byte, error) {
@@ -214,7 +215,7 @@ func (l *Ledger) prepare(ctx context.Context, signed, stored *peer.SignedProposa
 	}
 	return &pendingTx{
 		txID: e.cp.txID, entry: enc.b, entryHash: sha256.Sum256(enc.b), rw: e.rw, pvt: e.pvt,
-		event: e.event, payload: e.response.Payload, done: make(chan commitResult, 1),
+		event: e.event, payload: e.response.Payload, snapshot: e.snapshot, done: make(chan commitResult, 1),
 	}, nil
 }
 
@@ -236,6 +237,8 @@ func (p *pendingTx) wait(ctx context.Context) (*ledger.Receipt, error) {
 
 // endorse authenticates a proposal and simulates it.
 func (l *Ledger) endorse(signed, stored *peer.SignedProposal, forSubmit bool) (*endorsement, error) {
+	l.endorsers <- struct{}{}
+	defer func() { <-l.endorsers }()
 	cp, err := parseSignedProposal(signed, l.cfg.Channel, l.cfg.Chaincode)
 	if err != nil {
 		return nil, err
@@ -274,26 +277,32 @@ func (l *Ledger) endorse(signed, stored *peer.SignedProposal, forSubmit bool) (*
 				return nil, fmt.Errorf("embedded: signature of the stored proposal: %w", err)
 			}
 		}
-		committed, err := l.txCommitted(cp.txID)
-		if err != nil {
-			return nil, fmt.Errorf("embedded: %w", err)
-		}
-		if committed {
-			return nil, eduledger.Errorf(eduledger.ECONFLICT, "embedded: duplicate transaction ID %s: it is already in the ledger", cp.txID)
-		}
 	}
 	snap, err := l.db.GetSnapshot()
 	if err != nil {
 		return nil, ledger.Unavailable("embedded ledger", err)
 	}
 	defer snap.Release()
+	raw, err := snap.Get(savepointKey, nil)
+	if err != nil || len(raw) != 8 {
+		return nil, ledger.Unavailable("embedded ledger: savepoint", err)
+	}
+	snapshot := beUint64(raw)
+	if forSubmit {
+		// Later blocks are checked by the orderer.
+		if dup, err := snap.Has(txIDKey(cp.txID), nil); err != nil {
+			return nil, ledger.Unavailable("embedded ledger", err)
+		} else if dup {
+			return nil, eduledger.Errorf(eduledger.ECONFLICT, "embedded: duplicate transaction ID %s: it is already in the ledger", cp.txID)
+		}
+	}
 	sim := newSimulator(l, snap, cp)
 	resp := l.invoke(sim)
 	rw, pvt := sim.finish()
 	if resp.Status >= shim.ERRORTHRESHOLD {
 		return nil, ledger.ChaincodeError(resp.Message)
 	}
-	return &endorsement{cp: cp, response: resp, rw: rw, pvt: pvt, event: sim.event}, nil
+	return &endorsement{cp: cp, response: resp, rw: rw, pvt: pvt, event: sim.event, snapshot: snapshot}, nil
 }
 
 // invoke runs the chaincode; a panic becomes an error response instead of taking the process down.

@@ -258,7 +258,7 @@ func verifyLedger(ctx context.Context, dir string, cfg *ChannelConfig, db stateD
 				}
 				txs[i] = ct
 			}
-			if err := applyBlock(batch, want, next, b.Header.hash(), loc, txs); err != nil {
+			if err := applyBlock(batch, want, map[string][]byte{}, next, b.Header.hash(), loc, txs); err != nil {
 				return blockProblem(loc, -1, "replay: %v", err)
 			}
 		}
