@@ -11,6 +11,10 @@ BENCHTIME ?= 1x
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+.PHONY: run
+run: ## run EduLedger on the embedded ledger in $(DATA)
+	$(GO) run ./cmd/eduledger demo --dir $(DATA)
+
 .PHONY: test
 test: ## run every test (no Fabric needed; Fabric tests skip unless FABRIC_BIN is set)
 	$(GO) vet ./...
@@ -51,6 +55,6 @@ test-fabric: ## run the conformance suite, fault test and demo on a real Fabric 
 	  $(GO) test -count=1 -timeout 30m -run 'Fabric' ./sdk/ledger/fabric/; \
 	  dir=$$(mktemp -d); trap 'EDULEDGER_NETWORK_DIR=$$dir network/down.sh --clean >/dev/null 2>&1 || true' EXIT; \
 	  EDULEDGER_NETWORK_DIR=$$dir EDULEDGER_PORT_BASE=27500 network/up.sh --orderers 1; \
-	  if $(GO) run ./cmd/eduledger demo --help >/dev/null 2>&1; then \
-	    EDULEDGER_LEDGER_BACKEND=fabric EDULEDGER_LEDGER_FABRIC_NETWORK=$$dir $(GO) run ./cmd/eduledger demo; \
-	  else echo "test-fabric: demo skipped: cmd/eduledger has no demo command yet"; fi
+	  EDULEDGER_LEDGER_BACKEND=fabric EDULEDGER_LEDGER_READER_MSP=GovMSP \
+	    EDULEDGER_LEDGER_FABRIC_PROFILES=$$dir/profiles EDULEDGER_LEDGER_FABRIC_IDENTITIES=$$dir/identities \
+	    EDULEDGER_LEDGER_FABRIC_READER=edu-bureau/issuer $(GO) run ./cmd/eduledger demo
