@@ -173,4 +173,3 @@ func (l location) encodeBytes() []byte {
 	l.encode(&e)
 	return e.b
 }
-

@@ -86,7 +86,6 @@ func benchAnchor(b *testing.B, clients int, presigned bool) {
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/tx")
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "tx/s")
 
-
 	if blocks := n.ledger.Height() - startHeight; blocks > 0 {
 		b.ReportMetric(float64(b.N)/float64(blocks), "tx/block")
 	}

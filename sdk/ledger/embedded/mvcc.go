@@ -162,7 +162,6 @@ func (ov overlay) apply(rw *RWSet, v Version, db stateReader) {
 	}
 }
 
-
 // mvccWindow lets the orderer validate without touching the state database. It remembers, for
 // the most recent blocks (those after floor), which keys each wrote and which transaction IDs it
 // held. A transaction simulated on a snapshot that included blocks up to S read versions that are
