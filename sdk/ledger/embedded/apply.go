@@ -68,17 +68,21 @@ func current(db stateReader, vals map[string][]byte, key []byte) ([]byte, bool, 
 func applyTx(batch *leveldb.Batch, db stateReader, vals map[string][]byte, v Version, tx *committedTx) error {
 	rw := tx.rw
 	loc := tx.entryLoc.encodeBytes()
+	// Batch.Put copies key and value, so the scratch buffers are reused across writes.
+	var key, val []byte
 	for _, w := range rw.Writes {
-		sk := stateKey(w.Key)
+		key = append(append(key[:0], pState), w.Key...)
 		if w.IsDelete {
-			batch.Delete(sk)
+			batch.Delete(key)
 			batch.Delete(metaKey(w.Key))
-			vals[string(sk)] = nil
+			vals[string(key)] = nil
 		} else {
-			batch.Put(sk, encodeVersioned(v, w.Value))
-			vals[string(sk)] = w.Value
+			val = appendVersioned(val[:0], v, w.Value)
+			batch.Put(key, val)
+			vals[string(key)] = w.Value
 		}
-		batch.Put(historyKey(w.Key, v), loc)
+		key = appendHistoryKey(key[:0], w.Key, v)
+		batch.Put(key, loc)
 	}
 	for _, m := range rw.MetadataWrites {
 		// As in Fabric, metadata of a key that does not exist is dropped, and a metadata update

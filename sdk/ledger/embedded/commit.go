@@ -205,7 +205,11 @@ func (l *Ledger) orderBlock(batch []*pendingTx) {
 		if code != validCode {
 			continue
 		}
-		w.record(p.rw)
+		if err := w.record(p.rw, uint32(i), l.db); err != nil {
+			<-l.slots
+			l.fail(fmt.Errorf("validate block %d: %w", num, err), batch)
+			return
+		}
 		if len(p.pvt) > 0 {
 			var e encoder
 			encodePrivateWrites(&e, p.pvt)
@@ -319,7 +323,16 @@ func (l *Ledger) applyGroup(g syncedGroup) {
 		return
 	}
 	private := false
-	updates := new(leveldb.Batch)
+	size := 0
+	for _, b := range group {
+		for _, p := range b.txs {
+			for _, w := range p.rw.Writes {
+				size += 2*len(w.Key) + len(w.Value) + 64
+			}
+			size += len(p.txID) + 48
+		}
+	}
+	updates := leveldb.MakeBatch(size)
 	vals := map[string][]byte{}
 	for _, b := range group {
 		private = private || b.private

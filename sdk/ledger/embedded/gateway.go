@@ -208,7 +208,12 @@ func (l *Ledger) prepare(ctx context.Context, signed, stored *peer.SignedProposa
 		TxID: e.cp.txID, Timestamp: e.cp.timestamp, ProposalBytes: e.cp.stored.ProposalBytes, Signature: e.cp.stored.Signature,
 		Response: e.response, Event: e.event, RWSet: e.rw,
 	}
-	enc := encoder{b: make([]byte, 0, 512+len(entry.ProposalBytes)+len(entry.Response.Payload))}
+	size := 128 + len(entry.TxID) + len(entry.ProposalBytes) + len(entry.Signature) + len(entry.Response.Payload) +
+		len(entry.Response.Message) + e.rw.encodedSizeHint()
+	if e.event != nil {
+		size += len(e.event.EventName) + len(e.event.Payload) + 16
+	}
+	enc := encoder{b: make([]byte, 0, size)}
 	entry.encode(&enc)
 	if len(enc.b) > l.cfg.MaxBlockBytes {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "embedded: transaction of %d bytes exceeds the channel's block limit of %d bytes", len(enc.b), l.cfg.MaxBlockBytes)

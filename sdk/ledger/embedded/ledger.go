@@ -94,6 +94,8 @@ type options struct {
 	queryLimit int
 	cacheBytes int
 	endorsers  int
+	// windowBlocks and windowKeys override the MVCC window's limits (tests only).
+	windowBlocks, windowKeys int
 }
 
 // DefaultClockSkew is how far a proposal's timestamp may be from the node's clock by default.
@@ -320,6 +322,9 @@ func Open(dir string, cc shim.Chaincode, opts ...Option) (*Ledger, error) {
 	l.store = store
 	l.nextBlock, l.prevHash = l.height, l.lastHash
 	l.window = newMVCCWindow(l.height - 1)
+	if o.windowBlocks > 0 {
+		l.window.maxBlocks, l.window.maxKeys = o.windowBlocks, o.windowKeys
+	}
 	l.applied.Store(l.height - 1)
 	l.ordered = make(chan *orderedBlock, 1)
 	l.slots = make(chan struct{}, 1)

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -162,17 +163,22 @@ func (ov overlay) apply(rw *RWSet, v Version, db stateReader) {
 	}
 }
 
-// mvccWindow lets the orderer validate without touching the state database. It remembers, for
-// the most recent blocks (those after floor), which keys each wrote and which transaction IDs it
-// held. A transaction simulated on a snapshot that included blocks up to S read versions that are
-// still current exactly when no block after S wrote the keys it read: Fabric's MVCC rule, decided
-// by map lookups. Blocks leave the window only once the state database holds them, so for a
-// simulation older than the window the state database answers for the blocks that left it.
+// mvccWindow lets the orderer validate without waiting for the state database, which lags the
+// orderer by the blocks being synced and applied. It remembers, for the most recent blocks (those
+// after floor, including the block being cut), the version each written key now has (or that it
+// is gone) and the transaction IDs. Validation gives exactly Fabric's verdict (the one Verify
+// recomputes): a key read at version v (or read as absent) must still be at v (or absent).
+//   - A key in the window: its entry is its current version.
+//   - A key not in the window was last written at or before floor. A simulation whose snapshot
+//     included the floor block read it as it still is; an older one asks the state database,
+//     which holds every block up to floor.
+//   - A range query is re-run on a state database snapshot, overlaid with the window's keys of the
+//     blocks the snapshot does not hold yet.
 //
 // It is owned by the orderer goroutine.
 type mvccWindow struct {
-	public  map[string]uint64 // key → last block in the window that wrote it
-	private map[string]uint64 // collection 0x00 SHA-256(key) → likewise
+	public  map[string]windowEntry // key → its state after the latest write in the window
+	private map[string]windowEntry // collection 0x00 SHA-256(key) → likewise
 	txIDs   map[string]uint64
 	blocks  []windowBlock
 	floor   uint64 // the last block no longer in the window
@@ -183,6 +189,11 @@ type mvccWindow struct {
 	buf                []byte
 }
 
+type windowEntry struct {
+	ver    Version
+	exists bool
+}
+
 type windowBlock struct {
 	num     uint64
 	public  []string
@@ -190,7 +201,7 @@ type windowBlock struct {
 	txIDs   []string
 }
 
-// Window limits: a simulation older than this falls back to the state database.
+// Window limits: a simulation older than this asks the state database for the older blocks.
 const (
 	windowBlocks = 512
 	windowKeys   = 100000
@@ -198,7 +209,7 @@ const (
 
 func newMVCCWindow(floor uint64) *mvccWindow {
 	return &mvccWindow{
-		public: map[string]uint64{}, private: map[string]uint64{}, txIDs: map[string]uint64{},
+		public: map[string]windowEntry{}, private: map[string]windowEntry{}, txIDs: map[string]uint64{},
 		floor: floor, maxBlocks: windowBlocks, maxKeys: windowKeys,
 	}
 }
@@ -210,8 +221,17 @@ func (w *mvccWindow) privateKey(coll string, kh [32]byte) []byte {
 	return w.buf
 }
 
+// stillCurrent reports whether a read is still current given the key's window entry (if any).
+func stillCurrent(e windowEntry, inWindow bool, r KeyRead) bool {
+	if !inWindow {
+		return true
+	}
+	return e.exists == r.Exists && (!e.exists || e.ver == r.Version)
+}
+
 // check returns the validation code of p, given every block before the current one and the valid
-// transactions of the current block recorded so far. db answers for blocks up to the floor.
+// transactions of the current block recorded so far. db is the state database; it holds at least
+// every block up to floor.
 func (w *mvccWindow) check(p *pendingTx, db stateDB) (peer.TxValidationCode, error) {
 	// The simulation checked the transaction index of its snapshot; later blocks are in the
 	// window, or in the state database if they already left it.
@@ -227,10 +247,11 @@ func (w *mvccWindow) check(p *pendingTx, db stateDB) (peer.TxValidationCode, err
 	}
 	rw := p.rw
 	for _, r := range rw.Reads {
-		if b, ok := w.public[r.Key]; ok && b > p.snapshot {
+		e, ok := w.public[r.Key]
+		if !stillCurrent(e, ok, r) {
 			return mvccCode, nil
 		}
-		if old {
+		if !ok && old {
 			if v, exists, err := versionOf(db, nil, stateKey(r.Key)); err != nil {
 				return 0, err
 			} else if exists != r.Exists || (exists && v != r.Version) {
@@ -239,12 +260,14 @@ func (w *mvccWindow) check(p *pendingTx, db stateDB) (peer.TxValidationCode, err
 		}
 	}
 	for _, c := range rw.Collections {
-		for _, r := range c.Reads {
-			if b, ok := w.private[string(w.privateKey(c.Collection, r.KeyHash))]; ok && b > p.snapshot {
+		for _, hr := range c.Reads {
+			r := KeyRead{Version: hr.Version, Exists: hr.Exists}
+			e, ok := w.private[string(w.privateKey(c.Collection, hr.KeyHash))]
+			if !stillCurrent(e, ok, r) {
 				return mvccCode, nil
 			}
-			if old {
-				if v, exists, err := versionOf(db, nil, hashedKey(c.Collection, r.KeyHash)); err != nil {
+			if !ok && old {
+				if v, exists, err := versionOf(db, nil, hashedKey(c.Collection, hr.KeyHash)); err != nil {
 					return 0, err
 				} else if exists != r.Exists || (exists && v != r.Version) {
 					return mvccCode, nil
@@ -252,53 +275,58 @@ func (w *mvccWindow) check(p *pendingTx, db stateDB) (peer.TxValidationCode, err
 			}
 		}
 	}
-	for i := range rw.RangeQueries {
-		if old {
-			// Re-running the range exactly would need the state as of blocks still in flight;
-			// a simulation this old is rare enough to be retried.
-			return phantomCode, nil
-		}
-		if w.touches(&rw.RangeQueries[i], p.snapshot) {
-			return phantomCode, nil
+	if len(rw.RangeQueries) > 0 {
+		same, err := w.rangesUnchanged(rw.RangeQueries, db)
+		if err != nil || !same {
+			return phantomCode, err
 		}
 	}
 	return validCode, nil
 }
 
-// touches reports whether a block after snapshot (or the current block) wrote a key within the
-// part of the range the query covered: a new key, a changed or a deleted one all change what the
-// query would return. (A deletion of a key that never existed is counted too: a rare, harmless
-// false conflict.)
-func (w *mvccWindow) touches(q *RangeQuery, snapshot uint64) bool {
-	end, inclusive := q.EndKey, false
-	if !q.Exhausted {
-		if len(q.Reads) == 0 {
-			return false
+// snapshotter is a state database that can take snapshots (a *leveldb.DB).
+type snapshotter interface {
+	GetSnapshot() (*leveldb.Snapshot, error)
+}
+
+// rangesUnchanged re-runs range queries on a snapshot of the state database, overlaid with the
+// window's writes of the blocks the snapshot does not hold.
+func (w *mvccWindow) rangesUnchanged(qs []RangeQuery, db stateDB) (bool, error) {
+	src := db
+	applied := w.floor
+	if sdb, ok := db.(snapshotter); ok {
+		snap, err := sdb.GetSnapshot()
+		if err != nil {
+			return false, err
 		}
-		end, inclusive = q.Reads[len(q.Reads)-1].Key, true
+		defer snap.Release()
+		raw, err := snap.Get(savepointKey, nil)
+		if err != nil || len(raw) != 8 {
+			return false, fmt.Errorf("savepoint: %w", err)
+		}
+		src, applied = snap, beUint64(raw)
 	}
-	in := func(k string) bool {
-		if k < q.StartKey {
-			return false
-		}
-		if inclusive {
-			return k <= end
-		}
-		return end == "" || k < end
-	}
-	for i := len(w.blocks) - 1; i >= 0 && w.blocks[i].num > snapshot; i-- {
-		for _, k := range w.blocks[i].public {
-			if in(k) {
-				return true
+	ov := overlay{}
+	add := func(keys []string) {
+		for _, k := range keys {
+			if e, ok := w.public[k]; ok {
+				ov[string(stateKey(k))] = overlayEntry{ver: e.ver, exists: e.exists}
 			}
 		}
 	}
-	for _, k := range w.cur.public {
-		if in(k) {
-			return true
+	for _, b := range w.blocks {
+		if b.num > applied {
+			add(b.public)
 		}
 	}
-	return false
+	add(w.cur.public)
+	for i := range qs {
+		same, err := rangeUnchanged(src, &qs[i], ov)
+		if err != nil || !same {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 func (w *mvccWindow) addTx(txID string) {
@@ -306,28 +334,52 @@ func (w *mvccWindow) addTx(txID string) {
 	w.cur.txIDs = append(w.cur.txIDs, txID)
 }
 
-// record notes the keys a valid transaction of the current block writes.
-func (w *mvccWindow) record(rw *RWSet) {
+// record notes what a valid transaction (number tx of the current block) writes. A metadata write
+// changes the version of a key that exists and is dropped for one that does not, as when the
+// block is applied; db answers for keys the window does not know.
+func (w *mvccWindow) record(rw *RWSet, tx uint32, db stateReader) error {
+	v := Version{Block: w.cur.num, Tx: tx}
 	for _, wr := range rw.Writes {
-		w.public[wr.Key] = w.cur.num
+		w.public[wr.Key] = windowEntry{ver: v, exists: !wr.IsDelete}
 		w.cur.public = append(w.cur.public, wr.Key)
 	}
 	for _, m := range rw.MetadataWrites {
-		w.public[m.Key] = w.cur.num
-		w.cur.public = append(w.cur.public, m.Key)
+		exists, err := w.exists(w.public, m.Key, stateKey(m.Key), db)
+		if err != nil {
+			return err
+		}
+		if exists {
+			w.public[m.Key] = windowEntry{ver: v, exists: true}
+			w.cur.public = append(w.cur.public, m.Key)
+		}
 	}
 	for _, c := range rw.Collections {
 		for _, wr := range c.Writes {
 			k := string(w.privateKey(c.Collection, wr.KeyHash))
-			w.private[k] = w.cur.num
+			w.private[k] = windowEntry{ver: v, exists: !wr.IsDelete}
 			w.cur.private = append(w.cur.private, k)
 		}
 		for _, m := range c.MetadataWrites {
 			k := string(w.privateKey(c.Collection, m.KeyHash))
-			w.private[k] = w.cur.num
-			w.cur.private = append(w.cur.private, k)
+			exists, err := w.exists(w.private, k, hashedKey(c.Collection, m.KeyHash), db)
+			if err != nil {
+				return err
+			}
+			if exists {
+				w.private[k] = windowEntry{ver: v, exists: true}
+				w.cur.private = append(w.cur.private, k)
+			}
 		}
 	}
+	return nil
+}
+
+func (w *mvccWindow) exists(m map[string]windowEntry, k string, dbKey []byte, db stateReader) (bool, error) {
+	if e, ok := m[k]; ok {
+		return e.exists, nil
+	}
+	ok, err := db.Has(dbKey, nil)
+	return ok, err
 }
 
 func (w *mvccWindow) endBlock() {
@@ -343,12 +395,12 @@ func (w *mvccWindow) prune(applied uint64) {
 	for n < len(w.blocks) && (len(w.blocks)-n > w.maxBlocks || w.keys > w.maxKeys) && w.blocks[n].num <= applied {
 		b := w.blocks[n]
 		for _, k := range b.public {
-			if w.public[k] == b.num {
+			if w.public[k].ver.Block == b.num {
 				delete(w.public, k)
 			}
 		}
 		for _, k := range b.private {
-			if w.private[k] == b.num {
+			if w.private[k].ver.Block == b.num {
 				delete(w.private, k)
 			}
 		}

@@ -104,6 +104,39 @@ type privateWrite struct {
 
 func hashKey(key string) [32]byte { return sha256.Sum256([]byte(key)) }
 
+// encodedSizeHint estimates the encoded size, so that the encoder allocates once.
+func (rw *RWSet) encodedSizeHint() int {
+	n := 16
+	for _, r := range rw.Reads {
+		n += len(r.Key) + 16
+	}
+	for _, q := range rw.RangeQueries {
+		n += len(q.StartKey) + len(q.EndKey) + 16
+		for _, r := range q.Reads {
+			n += len(r.Key) + 16
+		}
+	}
+	for _, w := range rw.Writes {
+		n += len(w.Key) + len(w.Value) + 12
+	}
+	for _, m := range rw.MetadataWrites {
+		n += len(m.Key) + 8
+		for _, e := range m.Entries {
+			n += len(e.Name) + len(e.Value) + 8
+		}
+	}
+	for _, c := range rw.Collections {
+		n += len(c.Collection) + 8 + 48*len(c.Reads) + 72*len(c.Writes)
+		for _, m := range c.MetadataWrites {
+			n += 40
+			for _, e := range m.Entries {
+				n += len(e.Name) + len(e.Value) + 8
+			}
+		}
+	}
+	return n
+}
+
 func (rw *RWSet) encode(e *encoder) {
 	e.count(len(rw.Reads))
 	for _, r := range rw.Reads {

@@ -74,8 +74,12 @@ func historyPrefix(key string) []byte {
 	return append(b, key...)
 }
 
-func historyKey(key string, v Version) []byte {
-	b := historyPrefix(key)
+func historyKey(key string, v Version) []byte { return appendHistoryKey(nil, key, v) }
+
+func appendHistoryKey(b []byte, key string, v Version) []byte {
+	b = append(b, pHistory)
+	b = binary.AppendUvarint(b, uint64(len(key)))
+	b = append(b, key...)
 	b = binary.BigEndian.AppendUint64(b, v.Block)
 	return binary.BigEndian.AppendUint32(b, v.Tx)
 }
@@ -112,7 +116,10 @@ func privateTxKey(v Version) []byte {
 
 // encodeVersioned lays out a state value: its version, then the value.
 func encodeVersioned(v Version, value []byte) []byte {
-	b := make([]byte, 0, 2*binary.MaxVarintLen32+len(value))
+	return appendVersioned(make([]byte, 0, 2*binary.MaxVarintLen32+len(value)), v, value)
+}
+
+func appendVersioned(b []byte, v Version, value []byte) []byte {
 	b = binary.AppendUvarint(b, v.Block)
 	b = binary.AppendUvarint(b, uint64(v.Tx))
 	return append(b, value...)

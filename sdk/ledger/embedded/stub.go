@@ -37,6 +37,9 @@ type simulator struct {
 	event     *peer.ChaincodeEvent
 	iterators []releaser
 
+	stringArgs []string
+	keyBuf     []byte
+
 	paginated    bool // ran a paginated query: the transaction must stay read-only
 	privateQuery bool // ran a private data range query: likewise
 }
@@ -95,11 +98,16 @@ func (s *simulator) checkWrite() error {
 func (s *simulator) GetArgs() [][]byte { return s.cp.args }
 
 func (s *simulator) GetStringArgs() []string {
-	out := make([]string, len(s.cp.args))
-	for i, a := range s.cp.args {
-		out[i] = string(a)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stringArgs == nil {
+		s.stringArgs = make([]string, len(s.cp.args))
+		for i, a := range s.cp.args {
+			s.stringArgs[i] = string(a)
+		}
 	}
-	return out
+	// A copy, so that a chaincode changing the slice does not change what others see.
+	return append([]string(nil), s.stringArgs...)
 }
 
 func (s *simulator) GetFunctionAndParameters() (string, []string) {
@@ -160,7 +168,8 @@ func (s *simulator) getState(key string) ([]byte, error) {
 	if s.finished {
 		return nil, errFinished
 	}
-	raw, err := s.snap.Get(stateKey(key), nil)
+	s.keyBuf = append(append(s.keyBuf[:0], pState), key...)
+	raw, err := s.snap.Get(s.keyBuf, nil)
 	if errors.Is(err, leveldb.ErrNotFound) {
 		if _, seen := s.reads[key]; !seen {
 			s.reads[key] = KeyRead{Key: key}
