@@ -345,3 +345,31 @@ func TestSIGKILLLosesNothingAcknowledged(t *testing.T) {
 		t.Logf("round %d: killed after %d acknowledgements; %d blocks, %d transactions verified", round, n, rep.Blocks, rep.Transactions)
 	}
 }
+
+func TestVerifyOnAnOpenLedgerWhileTransactionsCommit(t *testing.T) {
+	n := newNetwork(t)
+	g := n.ledger.Connect(n.issuer)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for c := 0; c < 4; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				if _, err := g.Submit(context.Background(), tx("Put", fmt.Sprintf("k-%d-%d", c, i), "v")); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 5; i++ {
+		if rep, err := n.ledger.Verify(context.Background()); err != nil {
+			cancel()
+			wg.Wait()
+			t.Fatalf("verify %d while committing: %v (%+v)", i, err, rep.Problem)
+		}
+	}
+	cancel()
+	wg.Wait()
+}

@@ -276,6 +276,8 @@ func verifyLedger(ctx context.Context, dir string, cfg *ChannelConfig, db stateD
 		if problem != nil {
 			return rep.fail(problem)
 		}
+	case errors.As(err, &fe) && live && next > savepoint:
+		// A block after the snapshot's savepoint may still be being written.
 	case errors.As(err, &fe):
 		reason := fe.Err.Error()
 		if fe.Torn {
