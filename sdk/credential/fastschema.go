@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/eduledger/eduledger/sdk/jsoncanon"
 )
 
 // fastSchema is our JSON Schemas compiled into a validator that only answers "valid or not".
@@ -273,7 +275,7 @@ func schemaInt(v any) (int, error) {
 	return i, err
 }
 
-func kindOf(v any) uint8 {
+func kindOfAny(v any) uint8 {
 	switch v.(type) {
 	case map[string]any:
 		return kindObject
@@ -291,29 +293,45 @@ func kindOf(v any) uint8 {
 	return 0
 }
 
+func kindOf(v *jsoncanon.Value) uint8 {
+	switch v.Kind() {
+	case jsoncanon.Object:
+		return kindObject
+	case jsoncanon.Array:
+		return kindArray
+	case jsoncanon.String:
+		return kindString
+	case jsoncanon.Number:
+		return kindNumber
+	case jsoncanon.Bool:
+		return kindBoolean
+	}
+	return kindNull
+}
+
 // valid reports whether v satisfies s.
-func (s *fastSchema) valid(v any) bool {
+func (s *fastSchema) valid(v *jsoncanon.Value) bool {
 	k := kindOf(v)
-	if k == 0 || (s.kinds != 0 && s.kinds&k == 0) {
+	if s.kinds != 0 && s.kinds&k == 0 {
 		return false
 	}
-	if s.hasConst && !jsonValuesEqual(v, s.constVal) {
+	if s.hasConst && !equalsAny(v, s.constVal) {
 		return false
 	}
-	if s.enum != nil && !slices.ContainsFunc(s.enum, func(e any) bool { return jsonValuesEqual(v, e) }) {
+	if s.enum != nil && !slices.ContainsFunc(s.enum, func(e any) bool { return equalsAny(v, e) }) {
 		return false
 	}
 	switch k {
 	case kindObject:
-		if !s.validObject(v.(map[string]any)) {
+		if !s.validObject(v) {
 			return false
 		}
 	case kindArray:
-		if !s.validArray(v.([]any)) {
+		if !s.validArray(v.Elems()) {
 			return false
 		}
 	case kindString:
-		str := v.(string)
+		str, _ := v.Str()
 		// A string of n bytes holds between n/4 and n characters; count them only when that range
 		// straddles a bound (signatures are thousands of bytes long).
 		if (s.maxLen >= 0 && len(str) > s.maxLen) || (s.minLen >= 0 && len(str)/4 < s.minLen) {
@@ -327,8 +345,8 @@ func (s *fastSchema) valid(v any) bool {
 		}
 	case kindNumber:
 		if s.minimum != nil || s.maximum != nil {
-			f, ok := numberValue(v)
-			if !ok || (s.minimum != nil && f.Cmp(s.minimum) < 0) || (s.maximum != nil && f.Cmp(s.maximum) > 0) {
+			lit, _ := v.Number()
+			if !withinBounds(string(lit), s.minimum, s.maximum) {
 				return false
 			}
 		}
@@ -344,44 +362,45 @@ func (s *fastSchema) valid(v any) bool {
 	return true
 }
 
-func (s *fastSchema) validObject(m map[string]any) bool {
-	if len(m) < s.minProps {
+func (s *fastSchema) validObject(v *jsoncanon.Value) bool {
+	members := v.Members()
+	if len(members) < s.minProps {
 		return false
 	}
 	for _, r := range s.required {
-		if _, ok := m[r]; !ok {
+		if _, ok := v.Get(r); !ok {
 			return false
 		}
 	}
-	for key, val := range m {
-		sub, ok := s.props[key]
+	for i := range members {
+		sub, ok := s.props[members[i].Key]
 		if !ok {
 			if s.closed {
 				return false
 			}
 			continue
 		}
-		if !sub.valid(val) {
+		if !sub.valid(&members[i].Value) {
 			return false
 		}
 	}
 	return true
 }
 
-func (s *fastSchema) validArray(a []any) bool {
+func (s *fastSchema) validArray(a []jsoncanon.Value) bool {
 	if (s.minItems >= 0 && len(a) < s.minItems) || (s.maxItems >= 0 && len(a) > s.maxItems) {
 		return false
 	}
-	for i, e := range a {
+	for i := range a {
 		switch {
 		case i < len(s.prefix):
-			if !s.prefix[i].valid(e) {
+			if !s.prefix[i].valid(&a[i]) {
 				return false
 			}
 		case s.noItems:
 			return false
 		case s.items != nil:
-			if !s.items.valid(e) {
+			if !s.items.valid(&a[i]) {
 				return false
 			}
 		}
@@ -389,7 +408,7 @@ func (s *fastSchema) validArray(a []any) bool {
 	if s.unique {
 		for i := range a {
 			for j := i + 1; j < len(a); j++ {
-				if jsonValuesEqual(a[i], a[j]) {
+				if valuesEqual(&a[i], &a[j]) {
 					return false
 				}
 			}
@@ -398,8 +417,83 @@ func (s *fastSchema) validArray(a []any) bool {
 	return true
 }
 
-// numberValue returns a number exactly, as the reference validator compares numbers.
-func numberValue(v any) (*big.Rat, bool) {
+// withinBounds compares a number literal with the bounds exactly. Plain decimals (no exponent)
+// against integer bounds — every case in our schemas — are compared digit by digit; anything else
+// goes through big.Rat, as the reference validator does.
+func withinBounds(lit string, minimum, maximum *big.Rat) bool {
+	if c, ok := cmpPlainDecimal(lit, minimum); ok && c < 0 {
+		return false
+	} else if !ok && minimum != nil {
+		f, ok := new(big.Rat).SetString(lit)
+		if !ok || f.Cmp(minimum) < 0 {
+			return false
+		}
+	}
+	if c, ok := cmpPlainDecimal(lit, maximum); ok && c > 0 {
+		return false
+	} else if !ok && maximum != nil {
+		f, ok := new(big.Rat).SetString(lit)
+		if !ok || f.Cmp(maximum) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// cmpPlainDecimal compares a literal of the form -?digits(.digits)? with an integer bound of at
+// most 15 digits; ok is false when either is of another form (or the bound is nil).
+func cmpPlainDecimal(lit string, bound *big.Rat) (int, bool) {
+	if bound == nil || !bound.IsInt() || !bound.Num().IsInt64() {
+		return 0, false
+	}
+	b := bound.Num().Int64()
+	if b > 1e15 || b < -1e15 {
+		return 0, false
+	}
+	neg := strings.HasPrefix(lit, "-")
+	digits := strings.TrimPrefix(lit, "-")
+	intPart, frac, _ := strings.Cut(digits, ".")
+	if intPart == "" || len(intPart) > 15 || strings.Trim(intPart, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(intPart, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	fracNonZero := strings.Trim(frac, "0") != ""
+	if !neg {
+		// value = n + f, 0 <= f < 1
+		switch {
+		case n < b:
+			return -1, true
+		case n > b, fracNonZero:
+			return 1, true
+		}
+		return 0, true
+	}
+	// value = -n - f: within (-n-1, -n] and equal to -n when f = 0.
+	m := -n
+	switch {
+	case !fracNonZero:
+		return cmpInt(m, b), true
+	case m <= b:
+		return -1, true
+	}
+	return 1, true
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// numberOfAny returns a number of the schema document exactly.
+func numberOfAny(v any) (*big.Rat, bool) {
 	switch n := v.(type) {
 	case json.Number:
 		return new(big.Rat).SetString(string(n))
@@ -410,54 +504,61 @@ func numberValue(v any) (*big.Rat, bool) {
 		return new(big.Rat).SetFloat64(n), true
 	case int:
 		return new(big.Rat).SetInt64(int64(n)), true
-	case int64:
-		return new(big.Rat).SetInt64(n), true
 	}
 	return nil, false
 }
 
-// jsonValuesEqual is JSON Schema equality: numbers by value, objects regardless of member order.
-func jsonValuesEqual(a, b any) bool {
-	ka, kb := kindOf(a), kindOf(b)
-	if ka != kb {
+// equalsAny is JSON Schema equality between a document value and a schema constant: numbers by
+// value, objects regardless of member order.
+func equalsAny(v *jsoncanon.Value, x any) bool {
+	k := kindOf(v)
+	if k != kindOfAny(x) {
 		return false
 	}
-	switch ka {
+	switch k {
 	case kindString:
-		return a.(string) == b.(string)
+		s, _ := v.Str()
+		return s == x.(string)
 	case kindBoolean:
-		return a.(bool) == b.(bool)
+		b, _ := v.Bool()
+		return b == x.(bool)
 	case kindNull:
 		return true
 	case kindNumber:
-		x, ok1 := numberValue(a)
-		y, ok2 := numberValue(b)
-		return ok1 && ok2 && x.Cmp(y) == 0
+		lit, _ := v.Number()
+		a, ok1 := new(big.Rat).SetString(string(lit))
+		b, ok2 := numberOfAny(x)
+		return ok1 && ok2 && a.Cmp(b) == 0
 	case kindArray:
-		x, y := a.([]any), b.([]any)
-		if len(x) != len(y) {
+		elems, xs := v.Elems(), x.([]any)
+		if len(elems) != len(xs) {
 			return false
 		}
-		for i := range x {
-			if !jsonValuesEqual(x[i], y[i]) {
+		for i := range elems {
+			if !equalsAny(&elems[i], xs[i]) {
 				return false
 			}
 		}
 		return true
 	case kindObject:
-		x, y := a.(map[string]any), b.(map[string]any)
-		if len(x) != len(y) {
+		members, xm := v.Members(), x.(map[string]any)
+		if len(members) != len(xm) {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !jsonValuesEqual(v, w) {
+		for i := range members {
+			w, ok := xm[members[i].Key]
+			if !ok || !equalsAny(&members[i].Value, w) {
 				return false
 			}
 		}
 		return true
 	}
 	return false
+}
+
+// valuesEqual is JSON Schema equality between two document values.
+func valuesEqual(a, b *jsoncanon.Value) bool {
+	return equalsAny(a, b.Any())
 }
 
 // matchCache remembers strings a pattern matched. Credentials of one issuer repeat most of their

@@ -79,7 +79,7 @@ func (is *Issuer) Issue(c *Credential) (*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := dataintegrity.Prepare(u.doc)
+	doc, err := dataintegrity.PrepareValue(u.doc)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ type unsigned struct {
 	typ        eduledger.CredentialType
 	learnerID  string
 	validUntil time.Time
-	doc        map[string]any
+	doc        *jsoncanon.Value
 }
 
 func (u *unsigned) anchor(orgID string, now time.Time) eduledger.CredentialAnchor {
@@ -179,7 +179,7 @@ func (is *Issuer) build(c *Credential, anchoring string, now time.Time) (*unsign
 	if err != nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "encode credential: %w", err)
 	}
-	doc, err := jsoncanon.ParseObject(b, jsoncanon.Limits{MaxBytes: is.opts.limits.MaxBytes, MaxDepth: is.opts.limits.MaxDepth})
+	doc, err := jsoncanon.ParseObjectValue(b, jsoncanon.Limits{MaxBytes: is.opts.limits.MaxBytes, MaxDepth: is.opts.limits.MaxDepth})
 	if err != nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "credential: %w", err)
 	}
@@ -280,7 +280,7 @@ func (is *Issuer) IssueBatch(ctx context.Context, cs []*Credential) (*Batch, err
 		if err != nil {
 			return fmt.Errorf("credentials[%d]: %w", i, err)
 		}
-		doc, err := dataintegrity.Prepare(u.doc)
+		doc, err := dataintegrity.PrepareValue(u.doc)
 		if err != nil {
 			return fmt.Errorf("credentials[%d]: %w", i, err)
 		}

@@ -116,15 +116,32 @@ func (s *Schemas) validateReference(t eduledger.CredentialType, doc any) bool {
 	return s.byType[t].Validate(doc) == nil
 }
 
-// Validate checks a parsed document (as jsoncanon.Parse returns it) against the schema of type t.
-// It returns a *SchemaError naming each offending field.
+// validateFast checks plain values with the fast validator only (tests).
+func (s *Schemas) validateFast(t eduledger.CredentialType, doc any) bool {
+	v, err := jsoncanon.FromAny(doc)
+	return err == nil && s.fast[t].valid(v)
+}
+
+// Validate checks a parsed document — a *jsoncanon.Value, or plain values as jsoncanon.Parse
+// returns them — against the schema of type t. It returns a *SchemaError naming each offending
+// field.
 func (s *Schemas) Validate(t eduledger.CredentialType, doc any) error {
 	sch, ok := s.byType[t]
 	if !ok {
 		return &SchemaError{Type: t, Fields: []FieldError{{Problem: fmt.Sprintf("unknown credential type %q", t)}}}
 	}
-	if s.fast[t].valid(doc) {
+	v, isValue := doc.(*jsoncanon.Value)
+	if !isValue {
+		var err error
+		if v, err = jsoncanon.FromAny(doc); err != nil {
+			return &SchemaError{Type: t, Fields: []FieldError{{Problem: err.Error()}}}
+		}
+	}
+	if s.fast[t].valid(v) {
 		return nil
+	}
+	if isValue {
+		doc = v.Any() // the reference validator reads plain values
 	}
 	err := sch.Validate(doc)
 	if err == nil {

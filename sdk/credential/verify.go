@@ -92,7 +92,7 @@ type Report struct {
 	// BatchRoot is the Merkle root of a batch credential (lower-case hex).
 	BatchRoot string `json:"batchRoot,omitempty"`
 
-	doc map[string]any
+	doc *jsoncanon.Value
 }
 
 // Failed returns the checks that did not pass.
@@ -116,16 +116,24 @@ func (r *Report) Check(name CheckName) (Check, bool) {
 	return Check{}, false
 }
 
-// Document returns the credential as parsed (nil when it did not parse). Callers must not modify
-// it.
-func (r *Report) Document() map[string]any { return r.doc }
+// Document returns the credential as parsed, as plain Go values (nil when it did not parse).
+func (r *Report) Document() map[string]any {
+	if r.doc == nil {
+		return nil
+	}
+	return r.doc.Any().(map[string]any)
+}
+
+// DocumentValue returns the credential as parsed (nil when it did not parse). Callers must not
+// modify it.
+func (r *Report) DocumentValue() *jsoncanon.Value { return r.doc }
 
 // Credential decodes the verified document into a Credential.
 func (r *Report) Credential() (*Credential, error) {
 	if r.doc == nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "credential did not parse")
 	}
-	b, err := json.Marshal(r.doc)
+	b, err := jsoncanon.AppendValue(nil, r.doc)
 	if err != nil {
 		return nil, err
 	}
@@ -168,24 +176,43 @@ func NewVerifier(keys dataintegrity.KeyResolver, opts ...Option) (*Verifier, err
 // Verify checks a credential given as JSON. It never fails: a credential that does not verify is
 // a Report with Verified false and the failed checks, each with its reason.
 func (v *Verifier) Verify(ctx context.Context, data []byte) *Report {
-	doc, err := jsoncanon.ParseObject(data, v.opts.limits)
+	doc, err := jsoncanon.ParseObjectValue(data, v.opts.limits)
 	if err != nil {
 		r := &Report{}
 		r.add(Check{Name: CheckFormat, Status: Failed, Reason: err.Error()})
 		r.skipRest(CheckSchema, CheckProofSet, CheckProof, CheckValidity)
 		return r
 	}
-	return v.VerifyDocument(ctx, doc)
+	return v.VerifyValue(ctx, doc)
 }
 
-// VerifyDocument checks a credential already parsed with jsoncanon.Parse (for example one
-// embedded in a presentation). doc must not be modified while and after it is verified.
+// VerifyDocument checks a credential given as plain Go values (as jsoncanon.Parse returns them;
+// for example one embedded in a presentation).
 func (v *Verifier) VerifyDocument(ctx context.Context, doc map[string]any) *Report {
-	r := &Report{doc: doc}
-	types, _ := doc["type"].([]any)
+	val, err := jsoncanon.FromAny(doc)
+	if err != nil {
+		r := &Report{}
+		r.add(Check{Name: CheckFormat, Status: Failed, Reason: err.Error()})
+		r.skipRest(CheckSchema, CheckProofSet, CheckProof, CheckValidity)
+		return r
+	}
+	return v.VerifyValue(ctx, val)
+}
+
+// VerifyValue checks a credential parsed with jsoncanon.ParseValue. doc must not be modified
+// while and after it is verified.
+func (v *Verifier) VerifyValue(ctx context.Context, doc *jsoncanon.Value) *Report {
+	r := &Report{doc: doc, Checks: make([]Check, 0, 8)}
+	if doc.Kind() != jsoncanon.Object {
+		r.add(Check{Name: CheckFormat, Status: Failed, Reason: "a credential must be a JSON object"})
+		r.skipRest(CheckSchema, CheckProofSet, CheckProof, CheckValidity)
+		return r
+	}
+	typesV, _ := doc.Get("type")
+	types := typesV.Elems()
 	names := make([]string, 0, len(types))
-	for _, t := range types {
-		if s, ok := t.(string); ok {
+	for i := range types {
+		if s, ok := types[i].Str(); ok {
 			names = append(names, s)
 		}
 	}
@@ -209,7 +236,7 @@ func (v *Verifier) VerifyDocument(ctx context.Context, doc map[string]any) *Repo
 	}
 
 	// Proof set and proofs.
-	s, err := dataintegrity.NewSecured(doc)
+	s, err := dataintegrity.NewSecuredValue(doc)
 	if err != nil {
 		r.add(Check{Name: CheckProofSet, Status: Failed, Reason: eduledger.ErrorMessage(err)})
 		r.skipRest(CheckProof)
@@ -246,7 +273,7 @@ func (v *Verifier) verifyProofs(ctx context.Context, r *Report, s *dataintegrity
 				signature = checkController(key, issuerDID)
 			}
 			r.add(outcome(CheckProof, ref, signature))
-			if root, ok := s.Proof(i)["merkleRoot"].(string); ok && r.BatchRoot == "" {
+			if root := s.ProofValue(i).GetStr("merkleRoot"); root != "" && r.BatchRoot == "" {
 				r.BatchRoot = root
 			}
 			continue
@@ -282,10 +309,9 @@ func checkController(key *dataintegrity.Key, issuerDID string) error {
 }
 
 func proofRef(s *dataintegrity.Secured, i int) *ProofRef {
-	p := s.Proof(i)
-	ref := &ProofRef{Index: i, Cryptosuite: s.Cryptosuite(i)}
-	ref.VerificationMethod, _ = p["verificationMethod"].(string)
-	if c, ok := p["created"].(string); ok {
+	p := s.ProofValue(i)
+	ref := &ProofRef{Index: i, Cryptosuite: s.Cryptosuite(i), VerificationMethod: p.GetStr("verificationMethod")}
+	if c := p.GetStr("created"); c != "" {
 		ref.Created, _ = dataintegrity.ParseTime(c)
 	}
 	return ref
@@ -307,7 +333,7 @@ func checkProofSet(s *dataintegrity.Secured, issuerID string) error {
 		default:
 			return fmt.Errorf("proof[%d]: cryptosuite %q is not one EduLedger issues", i, s.Cryptosuite(i))
 		}
-		vm, _ := s.Proof(i)["verificationMethod"].(string)
+		vm := s.ProofValue(i).GetStr("verificationMethod")
 		org, _, ok := eduledger.ParseKeyDID(vm)
 		if !ok || issuerID == "" || org != issuerID {
 			return fmt.Errorf("proof[%d]: verification method %q is not a key of the issuer", i, vm)
@@ -321,27 +347,19 @@ func checkProofSet(s *dataintegrity.Secured, issuerID string) error {
 
 // readEnvelope copies the identifiers and dates a ledger check needs out of the document,
 // tolerating whatever shape it has (the schema check reports a bad shape).
-func (r *Report) readEnvelope(doc map[string]any) {
-	r.ID, _ = doc["id"].(string)
-	if iss, ok := doc["issuer"].(map[string]any); ok {
-		if id, ok := iss["id"].(string); ok {
-			r.IssuerID, _ = eduledger.ParseOrgDID(id)
-		}
+func (r *Report) readEnvelope(doc *jsoncanon.Value) {
+	r.ID = doc.GetStr("id")
+	if iss, ok := doc.Get("issuer"); ok {
+		r.IssuerID, _ = eduledger.ParseOrgDID(iss.GetStr("id"))
 	}
-	if subj, ok := doc["credentialSubject"].(map[string]any); ok {
-		if id, ok := subj["id"].(string); ok {
-			r.LearnerID, _ = eduledger.ParseLearnerDID(id)
-		}
+	if subj, ok := doc.Get("credentialSubject"); ok {
+		r.LearnerID, _ = eduledger.ParseLearnerDID(subj.GetStr("id"))
 	}
-	if s, ok := doc["validFrom"].(string); ok {
-		r.ValidFrom, _ = time.Parse(time.RFC3339Nano, s)
-	}
-	if s, ok := doc["validUntil"].(string); ok {
-		r.ValidUntil, _ = time.Parse(time.RFC3339Nano, s)
-	}
+	r.ValidFrom, _ = timeMember(doc, "validFrom")
+	r.ValidUntil, _ = timeMember(doc, "validUntil")
 }
 
-func (v *Verifier) validity(doc map[string]any) Check {
+func (v *Verifier) validity(doc *jsoncanon.Value) Check {
 	now := v.opts.now()
 	from, err := timeMember(doc, "validFrom")
 	if err != nil || from.IsZero() {
@@ -360,20 +378,21 @@ func (v *Verifier) validity(doc map[string]any) Check {
 	return Check{Name: CheckValidity, Status: Passed}
 }
 
-func timeMember(doc map[string]any, key string) (time.Time, error) {
-	raw, ok := doc[key]
+// timeMember reads a dateTime member; zero when absent.
+func timeMember(doc *jsoncanon.Value, key string) (time.Time, error) {
+	raw, ok := doc.Get(key)
 	if !ok {
 		return time.Time{}, nil
 	}
-	s, _ := raw.(string)
+	s, _ := raw.Str()
 	return time.Parse(time.RFC3339Nano, s)
 }
 
 // checkConsistency checks what a JSON Schema cannot express.
-func checkConsistency(t eduledger.CredentialType, doc map[string]any) error {
-	id, _ := doc["id"].(string)
-	if st, ok := doc["credentialStatus"].(map[string]any); ok {
-		if cid, _ := st["credentialId"].(string); cid != id {
+func checkConsistency(t eduledger.CredentialType, doc *jsoncanon.Value) error {
+	id := doc.GetStr("id")
+	if st, ok := doc.Get("credentialStatus"); ok {
+		if cid := st.GetStr("credentialId"); cid != id {
 			return fmt.Errorf("credentialStatus.credentialId %q must be the credential's id %q", cid, id)
 		}
 	}
@@ -382,16 +401,15 @@ func checkConsistency(t eduledger.CredentialType, doc map[string]any) error {
 	if err1 == nil && err2 == nil && !until.IsZero() && !until.After(from) {
 		return errors.New("validUntil: must be after validFrom")
 	}
-	subj, _ := doc["credentialSubject"].(map[string]any)
+	subj, _ := doc.Get("credentialSubject")
 	start, err1 := timeMember(subj, "activityStartDate")
 	end, err2 := timeMember(subj, "activityEndDate")
 	if err1 == nil && err2 == nil && !start.IsZero() && !end.IsZero() && end.Before(start) {
 		return errors.New("credentialSubject.activityEndDate: must not be before activityStartDate")
 	}
 	if t == eduledger.TypeIdentityCard {
-		sid, _ := subj["id"].(string)
-		lid, _ := subj["learnerId"].(string)
-		if parsed, ok := eduledger.ParseLearnerDID(sid); !ok || parsed != lid {
+		lid := subj.GetStr("learnerId")
+		if parsed, ok := eduledger.ParseLearnerDID(subj.GetStr("id")); !ok || parsed != lid {
 			return fmt.Errorf("credentialSubject.learnerId %q must be the learner named by credentialSubject.id", lid)
 		}
 	}
@@ -403,11 +421,15 @@ func checkConsistency(t eduledger.CredentialType, doc map[string]any) error {
 // proof (see dataintegrity.Digest, which defines it). It is what the ledger stores for a credential
 // anchored alone and the Merkle leaf of one issued in a batch.
 func Digest(data []byte) (string, error) {
-	doc, err := jsoncanon.ParseObject(data, jsoncanon.Limits{MaxBytes: DefaultMaxBytes, MaxDepth: DefaultMaxDepth})
+	doc, err := jsoncanon.ParseObjectValue(data, jsoncanon.Limits{MaxBytes: DefaultMaxBytes, MaxDepth: DefaultMaxDepth})
 	if err != nil {
 		return "", eduledger.Errorf(eduledger.EINVALID, "credential: %w", err)
 	}
-	d, err := dataintegrity.Digest(doc)
+	s, err := dataintegrity.NewSecuredValue(doc)
+	if err != nil {
+		return "", err
+	}
+	d, err := s.Digest()
 	if err != nil {
 		return "", err
 	}
@@ -417,7 +439,7 @@ func Digest(data []byte) (string, error) {
 // Parse reads a credential strictly (size and depth limits, no duplicate keys) and decodes it. It
 // checks form only; use a Verifier to check a credential.
 func Parse(data []byte) (*Credential, error) {
-	if _, err := jsoncanon.ParseObject(data, jsoncanon.Limits{MaxBytes: DefaultMaxBytes, MaxDepth: DefaultMaxDepth}); err != nil {
+	if _, err := jsoncanon.ParseObjectValue(data, jsoncanon.Limits{MaxBytes: DefaultMaxBytes, MaxDepth: DefaultMaxDepth}); err != nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "credential: %w", err)
 	}
 	var c Credential

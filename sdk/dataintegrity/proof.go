@@ -14,42 +14,57 @@ import (
 )
 
 // Document is an unsecured document prepared for signing: canonicalised and hashed once, however
-// many proofs are then made over it. It is immutable and safe for concurrent use; the map it was
-// prepared from must not change afterwards.
+// many proofs are then made over it. It is immutable and safe for concurrent use.
 type Document struct {
-	doc       map[string]any
+	doc       *jsoncanon.Value
 	canonical []byte
 	slot      int // where "proof" goes in canonical
 	hash      [sha256.Size]byte
 }
 
-// Prepare canonicalises an unsecured document. It fails with INVALID when the document already
-// carries a proof (proofs in a set each sign the document without proofs) or cannot be
-// canonicalised.
+// Prepare canonicalises an unsecured document given as plain Go values. It fails with INVALID when
+// the document already carries a proof (proofs in a set each sign the document without proofs)
+// or cannot be canonicalised.
 func Prepare(doc map[string]any) (*Document, error) {
-	if _, ok := doc["proof"]; ok {
-		return nil, eduledger.Errorf(eduledger.EINVALID, "document already has a proof; prepare the unsecured document")
-	}
-	canon, slot, err := jsoncanon.AppendObjectSlot(make([]byte, 0, 2048), doc, "proof")
+	v, err := jsoncanon.FromAny(doc)
 	if err != nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "canonicalise document: %w", err)
 	}
-	return &Document{doc: doc, canonical: canon, slot: slot, hash: sha256.Sum256(canon)}, nil
+	return PrepareValue(v)
+}
+
+// PrepareValue is Prepare for a parsed document; v must not change afterwards.
+func PrepareValue(v *jsoncanon.Value) (*Document, error) {
+	if v.Kind() != jsoncanon.Object {
+		return nil, eduledger.Errorf(eduledger.EINVALID, "document must be a JSON object")
+	}
+	if _, ok := v.Get("proof"); ok {
+		return nil, eduledger.Errorf(eduledger.EINVALID, "document already has a proof; prepare the unsecured document")
+	}
+	canon, slot, err := jsoncanon.AppendValueSlot(make([]byte, 0, 2048), v, "proof")
+	if err != nil {
+		return nil, eduledger.Errorf(eduledger.EINVALID, "canonicalise document: %w", err)
+	}
+	return &Document{doc: v, canonical: canon, slot: slot, hash: sha256.Sum256(canon)}, nil
 }
 
 // Digest returns the anchor digest (see the package function Digest) of the document secured with
 // the given proofs, without building and canonicalising the secured document.
 func (d *Document) Digest(proofs ...map[string]any) (merkle.Hash, error) {
-	kept := make([]any, 0, len(proofs))
+	kept := make([]jsoncanon.Value, 0, len(proofs))
 	for _, p := range proofs {
 		if cs, _ := p["cryptosuite"].(string); cs != MLDSA44Merkle2026 {
-			kept = append(kept, p)
+			v, err := jsoncanon.FromAny(p)
+			if err != nil {
+				return merkle.Hash{}, eduledger.Errorf(eduledger.EINVALID, "proof: %w", err)
+			}
+			kept = append(kept, *v)
 		}
 	}
 	if len(kept) == 0 {
 		return d.hash, nil
 	}
-	return digestWith(d.canonical, d.slot, kept)
+	return digestWith(d.canonical, d.slot, jsoncanon.NewArray(kept...))
 }
 
 // Canonical returns the document's JCS form (the transformed data of the JCS cryptosuites).
@@ -79,12 +94,12 @@ func (d *Document) CreateProof(suite string, signer Signer, opts Options) (map[s
 		return nil, eduledger.Errorf(eduledger.EINVALID, "cryptosuite %s needs an %s key, the signer holds %s", suite, want, signer.Kind())
 	}
 	proof := proofOptions(suite, signer.VerificationMethod(), opts)
-	ctx, hasCtx := d.doc["@context"]
+	ctx, hasCtx := d.doc.Get("@context")
 	if hasCtx {
 		// eddsa-jcs-2022 copies the document's @context into the proof (its Create Proof step 2);
 		// mldsa44-jcs-2024 takes it from the document when hashing and leaves it out of the proof,
 		// as the report's signed example does.
-		proof["@context"] = ctx
+		proof["@context"] = ctx.Any()
 	}
 	cfg, err := jsoncanon.Append(make([]byte, 0, 512), proof)
 	if err != nil {

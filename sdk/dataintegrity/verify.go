@@ -5,10 +5,8 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -24,8 +22,8 @@ import (
 // proofs. It computes the canonical document hash and the anchor digest at most once. It is not
 // safe for concurrent use.
 type Secured struct {
-	unsecured map[string]any
-	proofs    []map[string]any
+	unsecured jsoncanon.Value
+	proofs    []*jsoncanon.Value
 
 	canonical []byte // JCS of the unsecured document
 	slot      int    // where "proof" goes in canonical
@@ -35,32 +33,40 @@ type Secured struct {
 	hasDigest bool
 }
 
-// NewSecured splits a parsed document. Its "proof" member, when present, must be an object or an
-// array of objects (INVALID otherwise); a document without proofs has none to verify.
+// NewSecured splits a document given as plain Go values (see jsoncanon.Parse). Its "proof" member,
+// when present, must be an object or an array of objects (INVALID otherwise); a document without
+// proofs has none to verify.
 func NewSecured(doc map[string]any) (*Secured, error) {
-	s := &Secured{unsecured: make(map[string]any, len(doc))}
-	for k, v := range doc {
-		if k != "proof" {
-			s.unsecured[k] = v
-		}
+	v, err := jsoncanon.FromAny(doc)
+	if err != nil {
+		return nil, eduledger.Errorf(eduledger.EINVALID, "document: %w", err)
 	}
-	switch p := doc["proof"].(type) {
-	case nil:
-		if _, ok := doc["proof"]; ok {
-			return nil, eduledger.Errorf(eduledger.EINVALID, "proof must be an object or an array of objects")
-		}
-	case map[string]any:
-		s.proofs = []map[string]any{p}
-	case []any:
-		if len(p) == 0 {
+	return NewSecuredValue(v)
+}
+
+// NewSecuredValue splits a parsed document (see jsoncanon.ParseValue); see NewSecured.
+func NewSecuredValue(doc *jsoncanon.Value) (*Secured, error) {
+	if doc.Kind() != jsoncanon.Object {
+		return nil, eduledger.Errorf(eduledger.EINVALID, "document must be a JSON object")
+	}
+	s := &Secured{unsecured: doc.Without("proof")}
+	p, ok := doc.Get("proof")
+	if !ok {
+		return s, nil
+	}
+	switch p.Kind() {
+	case jsoncanon.Object:
+		s.proofs = []*jsoncanon.Value{p}
+	case jsoncanon.Array:
+		elems := p.Elems()
+		if len(elems) == 0 {
 			return nil, eduledger.Errorf(eduledger.EINVALID, "proof must not be an empty array")
 		}
-		for i, e := range p {
-			m, ok := e.(map[string]any)
-			if !ok {
+		for i := range elems {
+			if elems[i].Kind() != jsoncanon.Object {
 				return nil, eduledger.Errorf(eduledger.EINVALID, "%s must be an object", jsoncanon.FieldPath("proof", i))
 			}
-			s.proofs = append(s.proofs, m)
+			s.proofs = append(s.proofs, &elems[i])
 		}
 	default:
 		return nil, eduledger.Errorf(eduledger.EINVALID, "proof must be an object or an array of objects")
@@ -68,26 +74,29 @@ func NewSecured(doc map[string]any) (*Secured, error) {
 	return s, nil
 }
 
-// Unsecured returns the document without its proofs. Callers must not modify it.
-func (s *Secured) Unsecured() map[string]any { return s.unsecured }
+// Unsecured returns the document without its proofs, as plain Go values.
+func (s *Secured) Unsecured() map[string]any { return s.unsecured.Any().(map[string]any) }
+
+// UnsecuredValue returns the document without its proofs. Callers must not modify it.
+func (s *Secured) UnsecuredValue() *jsoncanon.Value { return &s.unsecured }
 
 // Len returns the number of proofs.
 func (s *Secured) Len() int { return len(s.proofs) }
 
-// Proof returns proof i as parsed. Callers must not modify it.
-func (s *Secured) Proof(i int) map[string]any { return s.proofs[i] }
+// Proof returns proof i as plain Go values.
+func (s *Secured) Proof(i int) map[string]any { return s.proofs[i].Any().(map[string]any) }
+
+// ProofValue returns proof i. Callers must not modify it.
+func (s *Secured) ProofValue(i int) *jsoncanon.Value { return s.proofs[i] }
 
 // Cryptosuite returns the cryptosuite named by proof i, or "".
-func (s *Secured) Cryptosuite(i int) string {
-	cs, _ := s.proofs[i]["cryptosuite"].(string)
-	return cs
-}
+func (s *Secured) Cryptosuite(i int) string { return s.proofs[i].GetStr("cryptosuite") }
 
 // documentHash returns SHA-256 of the canonical unsecured document.
 func (s *Secured) documentHash() ([sha256.Size]byte, error) {
 	if !s.hasHash {
 		var err error
-		s.canonical, s.slot, err = jsoncanon.AppendObjectSlot(make([]byte, 0, 2048), s.unsecured, "proof")
+		s.canonical, s.slot, err = jsoncanon.AppendValueSlot(make([]byte, 0, 2048), &s.unsecured, "proof")
 		if err != nil {
 			return s.docHash, eduledger.Errorf(eduledger.EINVALID, "canonicalise document: %w", err)
 		}
@@ -102,10 +111,10 @@ func (s *Secured) Digest() (merkle.Hash, error) {
 	if s.hasDigest {
 		return s.digest, nil
 	}
-	kept := make([]any, 0, len(s.proofs))
+	kept := make([]jsoncanon.Value, 0, len(s.proofs))
 	for i, p := range s.proofs {
 		if s.Cryptosuite(i) != MLDSA44Merkle2026 {
-			kept = append(kept, p)
+			kept = append(kept, *p)
 		}
 	}
 	docHash, err := s.documentHash()
@@ -114,7 +123,7 @@ func (s *Secured) Digest() (merkle.Hash, error) {
 	}
 	if len(kept) == 0 {
 		s.digest = docHash
-	} else if s.digest, err = digestWith(s.canonical, s.slot, kept); err != nil {
+	} else if s.digest, err = digestWith(s.canonical, s.slot, jsoncanon.NewArray(kept...)); err != nil {
 		return merkle.Hash{}, err
 	}
 	s.hasDigest = true
@@ -123,8 +132,8 @@ func (s *Secured) Digest() (merkle.Hash, error) {
 
 // digestWith hashes the canonical document with "proof": proofs inserted at its slot, which is
 // the canonical form of the document with that member, without canonicalising it again.
-func digestWith(canonical []byte, slot int, proofs []any) (merkle.Hash, error) {
-	value, err := jsoncanon.Append(make([]byte, 0, 512*len(proofs)), proofs)
+func digestWith(canonical []byte, slot int, proofs jsoncanon.Value) (merkle.Hash, error) {
+	value, err := jsoncanon.AppendValue(make([]byte, 0, 512*len(proofs.Elems())), &proofs)
 	if err != nil {
 		return merkle.Hash{}, eduledger.Errorf(eduledger.EINVALID, "canonicalise proofs: %w", err)
 	}
@@ -228,10 +237,10 @@ func (v *Verifier) VerifyProof(ctx context.Context, s *Secured, i int, exp Expec
 		return nil, fmt.Errorf("no proof %d", i)
 	}
 	proof := s.proofs[i]
-	if t, _ := proof["type"].(string); t != ProofType {
+	if proof.GetStr("type") != ProofType {
 		return nil, fmt.Errorf("type must be %q", ProofType)
 	}
-	switch suite, _ := proof["cryptosuite"].(string); suite {
+	switch suite := proof.GetStr("cryptosuite"); suite {
 	case EdDSAJCS2022, MLDSA44JCS2024:
 		return v.verifyJCS(ctx, s, proof, suite, exp)
 	case MLDSA44Merkle2026:
@@ -249,21 +258,21 @@ func (v *Verifier) VerifyProof(ctx context.Context, s *Secured, i int, exp Expec
 
 // checkOptions checks the members common to every suite and returns the verification method and
 // the creation time (zero when absent).
-func checkOptions(proof map[string]any, exp Expect) (string, time.Time, error) {
-	vm, ok := proof["verificationMethod"].(string)
-	if !ok || vm == "" {
+func checkOptions(proof *jsoncanon.Value, exp Expect) (string, time.Time, error) {
+	vm := proof.GetStr("verificationMethod")
+	if vm == "" {
 		return "", time.Time{}, errors.New("verificationMethod must be a non-empty string")
 	}
 	want := exp.Purpose
 	if want == "" {
 		want = PurposeAssertion
 	}
-	if got, _ := proof["proofPurpose"].(string); got != want {
+	if got := proof.GetStr("proofPurpose"); got != want {
 		return "", time.Time{}, fmt.Errorf("proofPurpose must be %q, got %q", want, got)
 	}
 	var created time.Time
-	if raw, ok := proof["created"]; ok {
-		str, _ := raw.(string)
+	if raw, ok := proof.Get("created"); ok {
+		str, _ := raw.Str()
 		t, err := ParseTime(str)
 		if err != nil {
 			return "", time.Time{}, fmt.Errorf("created: %w", err)
@@ -274,8 +283,8 @@ func checkOptions(proof map[string]any, exp Expect) (string, time.Time, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	if raw, ok := proof["expires"]; ok {
-		str, _ := raw.(string)
+	if raw, ok := proof.Get("expires"); ok {
+		str, _ := raw.Str()
 		t, err := ParseTime(str)
 		if err != nil {
 			return "", time.Time{}, fmt.Errorf("expires: %w", err)
@@ -287,13 +296,14 @@ func checkOptions(proof map[string]any, exp Expect) (string, time.Time, error) {
 	if !created.IsZero() && created.After(now.Add(maxClockSkew)) {
 		return "", time.Time{}, fmt.Errorf("created %s is in the future", FormatTime(created))
 	}
-	if exp.Challenge != "" {
-		if got, _ := proof["challenge"].(string); got != exp.Challenge {
-			return "", time.Time{}, errors.New("challenge does not match the verifier's")
-		}
+	if exp.Challenge != "" && proof.GetStr("challenge") != exp.Challenge {
+		return "", time.Time{}, errors.New("challenge does not match the verifier's")
 	}
-	if exp.Domain != "" && !domainMatches(proof["domain"], exp.Domain) {
-		return "", time.Time{}, errors.New("domain does not match the verifier's")
+	if exp.Domain != "" {
+		d, _ := proof.Get("domain")
+		if !domainMatches(d, exp.Domain) {
+			return "", time.Time{}, errors.New("domain does not match the verifier's")
+		}
 	}
 	return vm, created, nil
 }
@@ -301,50 +311,45 @@ func checkOptions(proof map[string]any, exp Expect) (string, time.Time, error) {
 // maxClockSkew tolerates signer clocks slightly ahead of the verifier's.
 const maxClockSkew = 5 * time.Minute
 
-func domainMatches(v any, want string) bool {
-	switch d := v.(type) {
-	case string:
+func domainMatches(v *jsoncanon.Value, want string) bool {
+	if d, ok := v.Str(); ok {
 		return d == want
-	case []any:
-		for _, e := range d {
-			if s, ok := e.(string); ok && s == want {
-				return true
-			}
+	}
+	for _, e := range v.Elems() {
+		if d, ok := e.Str(); ok && d == want {
+			return true
 		}
 	}
 	return false
 }
 
-func (v *Verifier) verifyJCS(ctx context.Context, s *Secured, proof map[string]any, suite string, exp Expect) (*Key, error) {
+func (v *Verifier) verifyJCS(ctx context.Context, s *Secured, proof *jsoncanon.Value, suite string, exp Expect) (*Key, error) {
 	vm, created, err := checkOptions(proof, exp)
 	if err != nil {
 		return nil, err
 	}
-	pv, _ := proof["proofValue"].(string)
-	sig, err := decodeProofValue(suite, pv)
+	sig, err := decodeProofValue(suite, proof.GetStr("proofValue"))
 	if err != nil {
 		return nil, err
 	}
-	opts := make(map[string]any, len(proof))
-	for k, val := range proof {
-		if k != "proofValue" {
-			opts[k] = val
-		}
-	}
-	docCtx, docHasCtx := s.unsecured["@context"]
+	docCtx, docHasCtx := s.unsecured.Get("@context")
+	proofCtx, proofHasCtx := proof.Get("@context")
 	var docHash [sha256.Size]byte
+	cfg := make([]byte, 0, 512)
 	switch {
 	case suite == MLDSA44JCS2024:
 		// The quantum-safe suites take the proof configuration's @context from the document. A
 		// proof @context is therefore redundant; one that differs would be unsigned, so it is
 		// refused.
-		if pc, ok := opts["@context"]; ok && (!docHasCtx || !jsonEqual(pc, docCtx)) {
+		if proofHasCtx && (!docHasCtx || !valueEqual(proofCtx, docCtx)) {
 			return nil, errors.New("proof @context differs from the document's")
 		}
+		opts := proof.Without("proofValue", "@context")
 		if docHasCtx {
-			opts["@context"] = docCtx
-		} else {
-			delete(opts, "@context")
+			opts = opts.With("@context", *docCtx)
+		}
+		if cfg, err = jsoncanon.AppendValue(cfg, &opts); err != nil {
+			return nil, fmt.Errorf("canonicalise proof options: %w", err)
 		}
 		if docHash, err = s.documentHash(); err != nil {
 			return nil, err
@@ -352,8 +357,7 @@ func (v *Verifier) verifyJCS(ctx context.Context, s *Secured, proof map[string]a
 	default:
 		// eddsa-jcs-2022: a proof @context must be a prefix of the document's, and the document
 		// is hashed with the proof's @context in place of its own.
-		proofCtx, ok := opts["@context"]
-		if !ok || jsonEqual(proofCtx, docCtx) {
+		if !proofHasCtx || valueEqual(proofCtx, docCtx) {
 			docHash, err = s.documentHash()
 		} else {
 			docHash, err = s.hashWithContext(proofCtx)
@@ -361,10 +365,9 @@ func (v *Verifier) verifyJCS(ctx context.Context, s *Secured, proof map[string]a
 		if err != nil {
 			return nil, err
 		}
-	}
-	cfg, err := jsoncanon.Append(make([]byte, 0, 512), opts)
-	if err != nil {
-		return nil, fmt.Errorf("canonicalise proof options: %w", err)
+		if cfg, err = jsoncanon.AppendValueExcept(cfg, proof, "proofValue"); err != nil {
+			return nil, fmt.Errorf("canonicalise proof options: %w", err)
+		}
 	}
 	cfgHash := sha256.Sum256(cfg)
 	var hashData [2 * sha256.Size]byte
@@ -396,69 +399,59 @@ func suiteKind(suite string) multikey.Kind {
 
 // hashWithContext hashes the unsecured document with its @context replaced by proofCtx, after
 // checking that proofCtx is a prefix of the document's @context.
-func (s *Secured) hashWithContext(proofCtx any) ([sha256.Size]byte, error) {
-	pc, dc := contextList(proofCtx), contextList(s.unsecured["@context"])
+func (s *Secured) hashWithContext(proofCtx *jsoncanon.Value) ([sha256.Size]byte, error) {
+	docCtx, _ := s.unsecured.Get("@context")
+	pc, dc := contextList(proofCtx), contextList(docCtx)
 	if pc == nil || len(pc) > len(dc) {
 		return [sha256.Size]byte{}, errors.New("proof @context is not a prefix of the document's @context")
 	}
 	for i := range pc {
-		if !jsonEqual(pc[i], dc[i]) {
+		if !valueEqual(&pc[i], &dc[i]) {
 			return [sha256.Size]byte{}, errors.New("proof @context is not a prefix of the document's @context")
 		}
 	}
-	doc := make(map[string]any, len(s.unsecured))
-	for k, v := range s.unsecured {
-		doc[k] = v
-	}
-	doc["@context"] = proofCtx
-	canon, err := jsoncanon.Append(nil, doc)
+	doc := s.unsecured.With("@context", *proofCtx)
+	canon, err := jsoncanon.AppendValue(nil, &doc)
 	if err != nil {
 		return [sha256.Size]byte{}, fmt.Errorf("canonicalise document: %w", err)
 	}
 	return sha256.Sum256(canon), nil
 }
 
-func contextList(v any) []any {
-	switch c := v.(type) {
-	case []any:
-		return c
-	case string, map[string]any:
-		return []any{c}
+func contextList(v *jsoncanon.Value) []jsoncanon.Value {
+	switch v.Kind() {
+	case jsoncanon.Array:
+		return v.Elems()
+	case jsoncanon.String, jsoncanon.Object:
+		return []jsoncanon.Value{*v}
 	}
 	return nil
 }
 
-// jsonEqual compares two parsed JSON values.
-func jsonEqual(a, b any) bool {
-	switch x := a.(type) {
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
+// valueEqual compares two JSON values by their canonical forms.
+func valueEqual(a, b *jsoncanon.Value) bool {
+	if a.Kind() != b.Kind() {
+		return false
+	}
+	switch a.Kind() {
+	case jsoncanon.String:
+		x, _ := a.Str()
+		y, _ := b.Str()
+		return x == y
+	case jsoncanon.Array:
+		x, y := a.Elems(), b.Elems()
+		if len(x) != len(y) {
 			return false
 		}
 		for i := range x {
-			if !jsonEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case []string:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if s, ok := y[i].(string); !ok || s != x[i] {
+			if !valueEqual(&x[i], &y[i]) {
 				return false
 			}
 		}
 		return true
 	}
-	ca, err1 := jsoncanon.Append(nil, a)
-	cb, err2 := jsoncanon.Append(nil, b)
+	ca, err1 := jsoncanon.AppendValue(nil, a)
+	cb, err2 := jsoncanon.AppendValue(nil, b)
 	return err1 == nil && err2 == nil && string(ca) == string(cb)
 }
 
@@ -571,9 +564,6 @@ var batchMembers = map[string]bool{
 	"merklePath": true, "proofValue": true,
 }
 
-// batchConfigMembers are the batch-wide members the ML-DSA signature covers.
-var batchConfigMembers = []string{"type", "cryptosuite", "created", "verificationMethod", "proofPurpose", "merkleRoot", "batchSize"}
-
 // VerifyBatchProof checks a batch proof (cryptosuite MLDSA44Merkle2026) in its two parts and
 // reports each: inclusion, that the document's digest leads through the proof's Merkle path to its
 // root; and signature, that the batch configuration (root and size among it) carries a valid
@@ -584,49 +574,51 @@ func (v *Verifier) VerifyBatchProof(ctx context.Context, s *Secured, i int, exp 
 		err := fmt.Errorf("proof %d is not a %s proof", i, MLDSA44Merkle2026)
 		return nil, err, err
 	}
-	if t, _ := s.proofs[i]["type"].(string); t != ProofType {
+	if s.proofs[i].GetStr("type") != ProofType {
 		err := fmt.Errorf("type must be %q", ProofType)
 		return nil, err, err
 	}
 	return v.verifyBatch(ctx, s, s.proofs[i], exp)
 }
 
-func (v *Verifier) verifyBatch(ctx context.Context, s *Secured, proof map[string]any, exp Expect) (*Key, error, error) {
+func (v *Verifier) verifyBatch(ctx context.Context, s *Secured, proof *jsoncanon.Value, exp Expect) (*Key, error, error) {
 	fail := func(err error) (*Key, error, error) { return nil, err, err }
-	for k := range proof {
-		if !batchMembers[k] {
-			return fail(fmt.Errorf("a batch proof must not have member %q", k))
+	for _, m := range proof.Members() {
+		if !batchMembers[m.Key] {
+			return fail(fmt.Errorf("a batch proof must not have member %q", m.Key))
 		}
 	}
 	vm, created, err := checkOptions(proof, exp)
 	if err != nil {
 		return fail(err)
 	}
-	rootText, _ := proof["merkleRoot"].(string)
-	root, err := merkle.ParseHash(rootText)
+	root, err := merkle.ParseHash(proof.GetStr("merkleRoot"))
 	if err != nil {
 		return fail(fmt.Errorf("merkleRoot: %w", err))
 	}
-	size, ok := canonicalUint(proof["batchSize"])
+	sizeV, _ := proof.Get("batchSize")
+	size, ok := sizeV.Int()
 	if !ok || size < 1 || size > eduledger.MaxBatchSize {
 		return fail(fmt.Errorf("batchSize must be an integer from 1 to %d", eduledger.MaxBatchSize))
 	}
-	index, ok := canonicalUint(proof["merkleIndex"])
+	indexV, _ := proof.Get("merkleIndex")
+	index, ok := indexV.Int()
 	if !ok {
 		return fail(errors.New("merkleIndex must be a non-negative integer"))
 	}
-	rawPath, ok := proof["merklePath"].([]any)
-	if !ok || len(rawPath) > merkle.MaxPathLength {
+	pathV, _ := proof.Get("merklePath")
+	rawPath := pathV.Elems()
+	if pathV.Kind() != jsoncanon.Array || len(rawPath) > merkle.MaxPathLength {
 		return fail(errors.New("merklePath must be an array of hashes"))
 	}
 	mp := merkle.Proof{Index: index, Size: size, Path: make([]merkle.Hash, len(rawPath))}
-	for j, e := range rawPath {
-		str, _ := e.(string)
+	for j := range rawPath {
+		str, _ := rawPath[j].Str()
 		if mp.Path[j], err = merkle.ParseHash(str); err != nil {
 			return fail(fmt.Errorf("merklePath[%d]: %w", j, err))
 		}
 	}
-	pv, _ := proof["proofValue"].(string)
+	pv := proof.GetStr("proofValue")
 	if len(pv) < 2 || pv[0] != 'u' {
 		return fail(errors.New("proofValue must be a base64url multibase value ('u')"))
 	}
@@ -644,14 +636,8 @@ func (v *Verifier) verifyBatch(ctx context.Context, s *Secured, proof map[string
 	return key, inclusion, err
 }
 
-func (v *Verifier) verifyBatchSignature(ctx context.Context, proof map[string]any, vm string, created time.Time, pv string) (*Key, error) {
-	cfg := make(map[string]any, len(batchConfigMembers))
-	for _, k := range batchConfigMembers {
-		if val, ok := proof[k]; ok {
-			cfg[k] = val
-		}
-	}
-	canon, err := jsoncanon.Append(make([]byte, 0, 512), cfg)
+func (v *Verifier) verifyBatchSignature(ctx context.Context, proof *jsoncanon.Value, vm string, created time.Time, pv string) (*Key, error) {
+	canon, err := jsoncanon.AppendValueExcept(make([]byte, 0, 512), proof, "merkleIndex", "merklePath", "proofValue")
 	if err != nil {
 		return nil, fmt.Errorf("canonicalise batch options: %w", err)
 	}
@@ -683,26 +669,4 @@ func (v *Verifier) verifyBatchSignature(ctx context.Context, proof map[string]an
 		v.mu.Unlock()
 	}
 	return key, nil
-}
-
-// canonicalUint reads a non-negative integer written canonically (no sign, leading zero, fraction
-// or exponent), so that each value has one spelling.
-func canonicalUint(v any) (uint64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		s := string(n)
-		if s == "" || len(s) > 16 || (len(s) > 1 && s[0] == '0') {
-			return 0, false
-		}
-		for i := 0; i < len(s); i++ {
-			if s[i] < '0' || s[i] > '9' {
-				return 0, false
-			}
-		}
-		u, err := strconv.ParseUint(s, 10, 64)
-		return u, err == nil
-	case int:
-		return uint64(n), n >= 0
-	}
-	return 0, false
 }

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gowebpki/jcs"
@@ -66,7 +67,17 @@ func (e *Error) Error() string {
 // strings string, and true, false and null bool and nil. It returns an *Error for malformed input,
 // duplicate keys, invalid UTF-8 or lone surrogates, out-of-range numbers, input larger than
 // MaxBytes or nested deeper than MaxDepth, and anything but white space after the value.
+// ParseValue reads the same input into a Value, which is cheaper to build and to canonicalise.
 func Parse(data []byte, lim Limits) (any, error) {
+	v, err := ParseValue(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	return v.Any(), nil
+}
+
+// ParseValue is Parse into a Value.
+func ParseValue(data []byte, lim Limits) (*Value, error) {
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = DefaultMaxBytes
 	}
@@ -78,11 +89,16 @@ func Parse(data []byte, lim Limits) (any, error) {
 	}
 	// One copy of the input as a string: every string and number without escapes is then a
 	// substring of it, which spares an allocation per key and value.
-	p := parser{data: data, src: string(data), maxDepth: lim.MaxDepth}
-	v, err := p.value()
+	sc := scratchPool.Get().(*scratch)
+	defer sc.release()
+	p := parser{data: data, src: string(data), maxDepth: lim.MaxDepth,
+		members: sc.members[:0], elems: sc.elems[:0], path: sc.path[:0]}
+	root, err := p.value()
+	sc.members, sc.elems, sc.path = p.members, p.elems, p.path
 	if err != nil {
 		return nil, err
 	}
+	v := &root
 	p.skipSpace()
 	if p.pos != len(p.data) {
 		return nil, p.fail("unexpected data after the top-level value")
@@ -92,24 +108,57 @@ func Parse(data []byte, lim Limits) (any, error) {
 
 // ParseObject is Parse for input that must be a JSON object.
 func ParseObject(data []byte, lim Limits) (map[string]any, error) {
-	v, err := Parse(data, lim)
+	v, err := ParseValue(data, lim)
 	if err != nil {
 		return nil, err
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
+	if v.Kind() != Object {
 		return nil, &Error{Msg: "expected a JSON object"}
 	}
-	return m, nil
+	return v.Any().(map[string]any), nil
+}
+
+// ParseObjectValue is ParseValue for input that must be a JSON object.
+func ParseObjectValue(data []byte, lim Limits) (*Value, error) {
+	v, err := ParseValue(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	if v.Kind() != Object {
+		return nil, &Error{Msg: "expected a JSON object"}
+	}
+	return v, nil
 }
 
 // Canonicalize parses data with the default limits and returns its JCS form.
 func Canonicalize(data []byte) ([]byte, error) {
-	v, err := Parse(data, Limits{})
+	v, err := ParseValue(data, Limits{})
 	if err != nil {
 		return nil, err
 	}
-	return Append(nil, v)
+	return AppendValue(make([]byte, 0, len(data)), v)
+}
+
+// scratch holds a parser's stacks between parses. The pool only recycles memory: no parsed data
+// outlives a parse in it (release clears what it held).
+type scratch struct {
+	members []Member
+	elems   []Value
+	path    []pathElem
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{members: make([]Member, 0, 64), elems: make([]Value, 0, 64), path: make([]pathElem, 0, 16)}
+}}
+
+func (s *scratch) release() {
+	clear(s.members[:cap(s.members)])
+	clear(s.elems[:cap(s.elems)])
+	clear(s.path[:cap(s.path)])
+	if cap(s.members) > 4096 || cap(s.elems) > 4096 {
+		return // do not keep what a huge document grew
+	}
+	scratchPool.Put(s)
 }
 
 type pathElem struct {
@@ -124,6 +173,10 @@ type parser struct {
 	depth    int
 	maxDepth int
 	path     []pathElem
+	// Members and elements of the containers being read, nested ones above their parents'; a
+	// container's are copied out into an exact-size slice when it closes.
+	members []Member
+	elems   []Value
 }
 
 func (p *parser) fail(format string, args ...any) *Error {
@@ -193,10 +246,10 @@ func (p *parser) skipSpace() {
 	}
 }
 
-func (p *parser) value() (any, error) {
+func (p *parser) value() (Value, error) {
 	p.skipSpace()
 	if p.pos >= len(p.data) {
-		return nil, p.fail("unexpected end of input")
+		return Value{}, p.fail("unexpected end of input")
 	}
 	switch c := p.data[p.pos]; {
 	case c == '{':
@@ -204,17 +257,19 @@ func (p *parser) value() (any, error) {
 	case c == '[':
 		return p.array()
 	case c == '"':
-		return p.str()
+		s, err := p.str()
+		return Value{kind: String, s: s}, err
 	case c == 't':
-		return true, p.literal("true")
+		return Value{kind: Bool, b: true}, p.literal("true")
 	case c == 'f':
-		return false, p.literal("false")
+		return Value{kind: Bool}, p.literal("false")
 	case c == 'n':
-		return nil, p.literal("null")
+		return Value{kind: Null}, p.literal("null")
 	case c == '-' || c >= '0' && c <= '9':
-		return p.number()
+		lit, err := p.number()
+		return Value{kind: Number, s: lit}, err
 	default:
-		return nil, p.fail("unexpected character %q", c)
+		return Value{}, p.fail("unexpected character %q", c)
 	}
 }
 
@@ -234,47 +289,75 @@ func (p *parser) enter() error {
 	return nil
 }
 
-func (p *parser) object() (any, error) {
+// smallObject is the member count up to which duplicate keys are found by comparing with every
+// earlier key; larger objects use a set, so that hostile input cannot make the check quadratic.
+const smallObject = 16
+
+func (p *parser) object() (Value, error) {
 	if err := p.enter(); err != nil {
-		return nil, err
+		return Value{}, err
 	}
 	p.pos++ // '{'
-	m := make(map[string]any)
+	base := len(p.members)
+	var seen map[string]struct{}
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
 		p.depth--
-		return m, nil
+		return Value{kind: Object}, nil
 	}
 	for {
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return nil, p.fail("expected a quoted object key")
+			return Value{}, p.fail("expected a quoted object key")
 		}
 		keyStart := p.pos
 		key, err := p.str()
 		if err != nil {
-			return nil, err
+			return Value{}, err
 		}
 		p.path = append(p.path, pathElem{key: key, index: -1})
-		if _, dup := m[key]; dup {
+		open := p.members[base:]
+		dup := false
+		if seen != nil {
+			_, dup = seen[key]
+		} else {
+			for i := range open {
+				if open[i].Key == key {
+					dup = true
+					break
+				}
+			}
+		}
+		if dup {
 			p.pos = keyStart
-			return nil, p.fail("duplicate key")
+			return Value{}, p.fail("duplicate key")
+		}
+		if seen != nil {
+			seen[key] = struct{}{}
+		} else if len(open) == smallObject {
+			seen = make(map[string]struct{}, 2*smallObject)
+			for i := range open {
+				seen[open[i].Key] = struct{}{}
+			}
+			seen[key] = struct{}{}
 		}
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return nil, p.fail("expected ':' after the key")
+			return Value{}, p.fail("expected ':' after the key")
 		}
 		p.pos++
-		v, err := p.value()
+		p.members = append(p.members, Member{Key: key})
+		i := len(p.members) - 1
+		mv, err := p.value()
 		if err != nil {
-			return nil, err
+			return Value{}, err
 		}
-		m[key] = v
+		p.members[i].Value = mv
 		p.path = p.path[:len(p.path)-1]
 		p.skipSpace()
 		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end of input in an object")
+			return Value{}, p.fail("unexpected end of input in an object")
 		}
 		switch p.data[p.pos] {
 		case ',':
@@ -282,36 +365,41 @@ func (p *parser) object() (any, error) {
 		case '}':
 			p.pos++
 			p.depth--
-			return m, nil
+			members := make([]Member, len(p.members)-base)
+			copy(members, p.members[base:])
+			clear(p.members[base:])
+			p.members = p.members[:base]
+			sortMembers(members)
+			return Value{kind: Object, members: members}, nil
 		default:
-			return nil, p.fail("expected ',' or '}' in an object")
+			return Value{}, p.fail("expected ',' or '}' in an object")
 		}
 	}
 }
 
-func (p *parser) array() (any, error) {
+func (p *parser) array() (Value, error) {
 	if err := p.enter(); err != nil {
-		return nil, err
+		return Value{}, err
 	}
 	p.pos++ // '['
-	a := make([]any, 0, 4)
+	base := len(p.elems)
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
 		p.depth--
-		return a, nil
+		return Value{kind: Array}, nil
 	}
 	for {
-		p.path = append(p.path, pathElem{index: len(a)})
-		v, err := p.value()
+		p.path = append(p.path, pathElem{index: len(p.elems) - base})
+		ev, err := p.value()
 		if err != nil {
-			return nil, err
+			return Value{}, err
 		}
 		p.path = p.path[:len(p.path)-1]
-		a = append(a, v)
+		p.elems = append(p.elems, ev)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end of input in an array")
+			return Value{}, p.fail("unexpected end of input in an array")
 		}
 		switch p.data[p.pos] {
 		case ',':
@@ -319,9 +407,13 @@ func (p *parser) array() (any, error) {
 		case ']':
 			p.pos++
 			p.depth--
-			return a, nil
+			elems := make([]Value, len(p.elems)-base)
+			copy(elems, p.elems[base:])
+			clear(p.elems[base:])
+			p.elems = p.elems[:base]
+			return Value{kind: Array, elems: elems}, nil
 		default:
-			return nil, p.fail("expected ',' or ']' in an array")
+			return Value{}, p.fail("expected ',' or ']' in an array")
 		}
 	}
 }
@@ -469,7 +561,7 @@ func hex4(b []byte, i int) (rune, bool) {
 	return r, true
 }
 
-func (p *parser) number() (any, error) {
+func (p *parser) number() (string, error) {
 	start := p.pos
 	d := p.data
 	i := p.pos
@@ -485,7 +577,7 @@ func (p *parser) number() (any, error) {
 		}
 	default:
 		p.pos = i
-		return nil, p.fail("invalid number")
+		return "", p.fail("invalid number")
 	}
 	simple := true
 	if i < len(d) && d[i] == '.' {
@@ -497,7 +589,7 @@ func (p *parser) number() (any, error) {
 		}
 		if i == j {
 			p.pos = i
-			return nil, p.fail("invalid number: digits must follow '.'")
+			return "", p.fail("invalid number: digits must follow '.'")
 		}
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
@@ -512,7 +604,7 @@ func (p *parser) number() (any, error) {
 		}
 		if i == j {
 			p.pos = i
-			return nil, p.fail("invalid number: digits must follow the exponent")
+			return "", p.fail("invalid number: digits must follow the exponent")
 		}
 	}
 	p.pos = i
@@ -521,10 +613,10 @@ func (p *parser) number() (any, error) {
 		f, err := strconv.ParseFloat(lit, 64)
 		if err != nil || math.IsInf(f, 0) {
 			p.pos = start
-			return nil, p.fail("number %s is outside the IEEE 754 double range", lit)
+			return "", p.fail("number %s is outside the IEEE 754 double range", lit)
 		}
 	}
-	return json.Number(lit), nil
+	return lit, nil
 }
 
 // Append appends the JCS (RFC 8785) form of v to dst. v is a value as Parse returns it; Go
@@ -755,11 +847,16 @@ var errNumber = errors.New("malformed number")
 // already in that form (a double holds them exactly and ES6 prints them digit for digit), which
 // spares the float round trip for the common case.
 func appendNumber(dst []byte, lit string) ([]byte, error) {
+	if !plainInt(lit) && !validNumber(lit) {
+		return dst, errNumber
+	}
+	return appendParsedNumber(dst, lit)
+}
+
+// appendParsedNumber is appendNumber for a literal already known to be well formed.
+func appendParsedNumber(dst []byte, lit string) ([]byte, error) {
 	if plainInt(lit) {
 		return append(dst, lit...), nil
-	}
-	if !validNumber(lit) {
-		return dst, errNumber
 	}
 	f, err := strconv.ParseFloat(lit, 64)
 	if err != nil {

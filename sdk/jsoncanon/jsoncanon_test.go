@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -216,6 +217,19 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("accepted input does not canonicalise: %v", err)
 		}
+		// The Value path and the plain-values path agree.
+		pv, err := ParseValue(data, Limits{MaxBytes: 1 << 16})
+		if err != nil {
+			t.Fatalf("ParseValue refuses what Parse accepts: %v", err)
+		}
+		if viaValue, err := AppendValue(nil, pv); err != nil || !bytes.Equal(viaValue, out) {
+			t.Fatalf("AppendValue = %q (%v), Append = %q", viaValue, err, out)
+		}
+		if back, err := FromAny(v); err != nil {
+			t.Fatalf("FromAny: %v", err)
+		} else if again, _ := AppendValue(nil, back); !bytes.Equal(again, out) {
+			t.Fatalf("FromAny round trip = %q, want %q", again, out)
+		}
 		if !json.Valid(out) {
 			t.Fatalf("canonical form is not valid JSON: %q", out)
 		}
@@ -299,5 +313,76 @@ func TestInsertMemberEqualsCanonicalisingWithTheMember(t *testing.T) {
 		if got.String() != string(want) {
 			t.Errorf("%s: got %s, want %s", in, got.String(), want)
 		}
+	}
+}
+
+func TestValueAccessorsAndEdits(t *testing.T) {
+	v, err := ParseValue([]byte(`{"z":1,"b":"x","a":[true,null],"k":{"n":-0.5}}`), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{}
+	for _, m := range v.Members() {
+		keys = append(keys, m.Key)
+	}
+	if !slices.Equal(keys, []string{"a", "b", "k", "z"}) {
+		t.Errorf("members in %v, want canonical order", keys)
+	}
+	if v.GetStr("b") != "x" || v.GetStr("a") != "" {
+		t.Error("GetStr")
+	}
+	if a, _ := v.Get("a"); len(a.Elems()) != 2 || a.Elems()[1].Kind() != Null {
+		t.Error("Elems")
+	}
+	if n, _ := v.Get("z"); n == nil {
+		t.Error("Get z")
+	} else if i, ok := n.Int(); !ok || i != 1 {
+		t.Error("Int")
+	}
+	w := v.Without("z", "k")
+	got, _ := AppendValue(nil, &w)
+	if string(got) != `{"a":[true,null],"b":"x"}` {
+		t.Errorf("Without = %s", got)
+	}
+	w2 := v.With("c", NewString("y"))
+	w2 = w2.With("a", NewString("replaced"))
+	got, _ = AppendValue(nil, &w2)
+	if string(got) != `{"a":"replaced","b":"x","c":"y","k":{"n":-0.5},"z":1}` {
+		t.Errorf("With = %s", got)
+	}
+	except, _ := AppendValueExcept(nil, v, "b", "k")
+	if string(except) != `{"a":[true,null],"z":1}` {
+		t.Errorf("AppendValueExcept = %s", except)
+	}
+	canon, slot, err := AppendValueSlot(nil, v, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	InsertMember(&b, canon, slot, "c", []byte(`2`))
+	if b.String() != `{"a":[true,null],"b":"x","c":2,"k":{"n":-0.5},"z":1}` {
+		t.Errorf("slot insertion = %s", b.String())
+	}
+	if _, err := NewObject(Member{Key: "a"}, Member{Key: "a"}); err == nil {
+		t.Error("NewObject accepted a duplicate key")
+	}
+	for _, bad := range []string{"01", "1.", "-", "+1", "1.5", "-1", "1e3"} {
+		if _, ok := (&Value{kind: Number, s: bad}).Int(); ok {
+			t.Errorf("Int accepted %q", bad)
+		}
+	}
+}
+
+func TestDuplicateKeysInLargeObjectsAreFound(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("{")
+	for i := range 40 {
+		fmt.Fprintf(&sb, `"k%d":%d,`, i, i)
+	}
+	sb.WriteString(`"k7":0}`)
+	_, err := ParseValue([]byte(sb.String()), Limits{})
+	var e *Error
+	if !errors.As(err, &e) || e.Path != "k7" || e.Msg != "duplicate key" {
+		t.Fatalf("err = %v", err)
 	}
 }
