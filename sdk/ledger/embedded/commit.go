@@ -242,8 +242,8 @@ func (l *Ledger) orderBlock(batch []*pendingTx) {
 	}
 	l.nextBlock++
 	l.prevHash = hdr.hash()
-	l.ordered <- &orderedBlock{num: num, hash: l.prevHash, loc: loc, file: file, txs: batch, codes: codes, offsets: offsets, private: pvtBatch != nil}
 	w.prune(l.applied.Load())
+	l.ordered <- &orderedBlock{num: num, hash: l.prevHash, loc: loc, file: file, txs: batch, codes: codes, offsets: offsets, private: pvtBatch != nil}
 }
 
 // runSyncer is the second stage: it makes groups of ordered blocks durable with one fsync and
