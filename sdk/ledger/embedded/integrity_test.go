@@ -110,9 +110,10 @@ func TestVerifyFindsTampering(t *testing.T) {
 			editState(t, n.dir, func(db *leveldb.DB) { db.Delete(historyKey("key-0", Version{Block: 1}), nil) })
 		}, 0, `history of "key-0"`},
 	}
+	template, recs := smallLedger(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, recs := smallLedger(t)
+			n := &network{dir: copyDir(t, template.dir)}
 			tt.tamper(t, n, recs)
 			rep, err := Verify(context.Background(), n.dir)
 			var ie *IntegrityError
@@ -132,6 +133,31 @@ func TestVerifyFindsTampering(t *testing.T) {
 			}
 		})
 	}
+}
+
+// copyDir copies a closed ledger so that each case tampers with its own copy.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }
 
 func flipByte(t *testing.T, dir string, loc location, off int64) {
