@@ -408,7 +408,7 @@ func (c *identityCache) put(k [32]byte, id *Identity) {
 	c.m[k] = id
 }
 
-// Len returns the number of cached identities (for tests and metrics).
+// cachedLen returns the number of cached identities.
 func (v *Verifier) cachedLen() int {
 	v.cache.mu.Lock()
 	defer v.cache.mu.Unlock()

@@ -29,9 +29,6 @@ const (
 	blockTransactions byte = 1
 )
 
-// maxTxCode bounds the validation codes a block may carry.
-const maxTxCode = 255
-
 type blockHeader struct {
 	Kind     byte
 	Number   uint64

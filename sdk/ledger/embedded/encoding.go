@@ -29,8 +29,6 @@ func (e *encoder) bool(v bool)           { e.byte(boolByte(v)) }
 func (e *encoder) version(v Version)     { e.uvarint(v.Block); e.uvarint(uint64(v.Tx)) }
 func (e *encoder) hash(h [32]byte)       { e.b = append(e.b, h[:]...) }
 func (e *encoder) len() int              { return len(e.b) }
-func (e *encoder) reset()                { e.b = e.b[:0] }
-func (e *encoder) bytesOut() []byte      { return e.b }
 func (e *encoder) count(n int)           { e.uvarint(uint64(n)) }
 func (e *encoder) int32(v int32)         { e.varint(int64(v)) }
 func (e *encoder) opt(present bool) bool { e.bool(present); return present }

@@ -474,16 +474,10 @@ func readAllBlockFiles(t testing.TB, dir string) []byte {
 func TestHistoryIsNewestFirst(t *testing.T) {
 	n := newNetwork(t, WithClockSkew(0))
 	base := time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)
-	var steps []struct {
+	steps := []struct {
 		fn, value string
 		del       bool
-	}
-	for _, s := range []struct {
-		fn, value string
-		del       bool
-	}{{"Put", "v1", false}, {"Put", "v2", false}, {"Del", "", true}, {"Put", "v3", false}} {
-		steps = append(steps, s)
-	}
+	}{{"Put", "v1", false}, {"Put", "v2", false}, {"Del", "", true}, {"Put", "v3", false}}
 	var txIDs []string
 	for i, s := range steps {
 		at := base.Add(time.Duration(i) * time.Hour)

@@ -310,7 +310,7 @@ func (w *mvccWindow) rangesUnchanged(qs []RangeQuery, db stateDB) (bool, error) 
 	add := func(keys []string) {
 		for _, k := range keys {
 			if e, ok := w.public[k]; ok {
-				ov[string(stateKey(k))] = overlayEntry{ver: e.ver, exists: e.exists}
+				ov[string(stateKey(k))] = overlayEntry(e)
 			}
 		}
 	}

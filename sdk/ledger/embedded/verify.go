@@ -65,6 +65,7 @@ type Problem struct {
 	Reason string
 }
 
+// String renders the problem with its location.
 func (p *Problem) String() string {
 	var b strings.Builder
 	if p.Block >= 0 {
@@ -87,6 +88,7 @@ func (p *Problem) String() string {
 // finds a problem.
 type IntegrityError struct{ Problem *Problem }
 
+// Error describes the problem.
 func (e *IntegrityError) Error() string { return "ledger integrity: " + e.Problem.String() }
 
 // Verify checks a closed ledger in dir end to end: the framing and checksum of every block, the
