@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/ed25519"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +42,14 @@ func newWorld(t testing.TB) *world {
 	edIss, _ := dataintegrity.NewEd25519Signer(eduledger.KeyDID("riverside-university", "ed"), ed25519.NewKeyFromSeed(key(1)))
 	_, pqKey := mldsa44.NewKeyFromSeed((*[32]byte)(key(2)))
 	pqIss, _ := dataintegrity.NewMLDSA44Signer(eduledger.KeyDID("riverside-university", "pq"), pqKey)
+	// Deterministic IDs, so that fuzzing workers rebuild the very credentials of the seed corpus.
+	n := 0
+	ids := func() (string, error) {
+		n++
+		return fmt.Sprintf("urn:uuid:00000000-0000-4000-8000-%012d", n), nil
+	}
 	issuer, err := credential.NewIssuer(credential.Profile{ID: eduledger.OrgDID("riverside-university"), Name: credential.Text{En: "Riverside University"}},
-		edIss, pqIss, credential.WithClock(clock))
+		edIss, pqIss, credential.WithClock(clock), credential.WithIDGenerator(ids))
 	if err != nil {
 		t.Fatal(err)
 	}
