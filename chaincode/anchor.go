@@ -79,6 +79,9 @@ func (c *Contract) AnchorCredential(ctx contractapi.TransactionContextInterface,
 	if err := putIndex(stub, typeCredByIssuer, a.IssuerID, a.ID); err != nil {
 		return nil, err
 	}
+	if err := putArchiveIndex(stub, a.LearnerID, a.IssuedAt, archiveCredential, a.ID); err != nil {
+		return nil, err
+	}
 	return &a, emit(stub, eduledger.EventCredentialAnchored, payload)
 }
 

@@ -1,7 +1,9 @@
 // Package chaincode is EduLedger's smart contract: the one place where the rules that every
 // organisation must follow are enforced — who governs the network, which organisations are
 // admitted and accredited for which credential types, which keys they sign with, which learners
-// exist, and which credentials are anchored with what status.
+// exist, which credentials are anchored with what status, which learning outcomes each learner's
+// lifelong archive holds, and what the credit bank's rules, accounts, recognitions and redemptions
+// are.
 //
 // It runs unchanged on a Hyperledger Fabric peer (as a chaincode service, cmd/chaincode) and in
 // EduLedger's embedded ledger (sdk/ledger/embedded). Every transaction is deterministic: time comes
@@ -94,6 +96,32 @@ func signatures() map[string]signature {
 		"ListCredentialsByLearner": evaluate("learnerId", "pageSize", "bookmark"),
 		"ListCredentialsByIssuer":  evaluate("issuerId", "pageSize", "bookmark"),
 		"GetCredentialHistory":     evaluate("credentialId"),
+
+		"RecordLearningOutcome":       submit("record"),
+		"RevokeLearningRecord":        submit("recordId", "reason"),
+		"GetLearningRecord":           evaluate("recordId"),
+		"GetLearningRecordByDigest":   evaluate("digest"),
+		"GetLearningRecordDetail":     evaluate("recordId"),
+		"ListLearningRecordsByIssuer": evaluate("issuerId", "pageSize", "bookmark"),
+		"GetLearnerArchive":           evaluate("learnerId", "pageSize", "bookmark"),
+		"PublishCreditRule":           submit("rule"),
+		"GetCreditRule":               evaluate("ruleId", "version"),
+		"GetCreditRuleAt":             evaluate("ruleId", "at"),
+		"ListCreditRules":             evaluate("pageSize", "bookmark"),
+		"PublishRecognitionRule":      submit("rule"),
+		"GetRecognitionRule":          evaluate("ruleId", "version"),
+		"GetRecognitionRuleAt":        evaluate("ruleId", "at"),
+		"ListRecognitionRules":        evaluate("pageSize", "bookmark"),
+		"OpenCreditAccount":           submit("learnerId"),
+		"GetCreditAccount":            evaluate("learnerId"),
+		"DepositCredits":              submit("deposit"),
+		"RecognizeCredits":            submit("recognition"),
+		"RedeemCredits":               submit("redemption"),
+		"GetCreditEntry":              evaluate("learnerId", "entryId"),
+		"ListCreditEntries":           evaluate("learnerId", "pageSize", "bookmark"),
+		"GetRedemption":               evaluate("learnerId", "redemptionId"),
+		"ListRedemptions":             evaluate("learnerId", "pageSize", "bookmark"),
+		"GetCreditStatement":          evaluate("learnerId", "holderId"),
 	}
 }
 
@@ -107,7 +135,7 @@ func New() (*contractapi.ContractChaincode, error) {
 	c.Name = Name
 	c.Info = metadata.InfoMetadata{
 		Title:       "EduLedger",
-		Description: "Organisations, accreditations, issuer keys, learner identities and credential anchors for trustworthy learning records.",
+		Description: "Organisations, accreditations, issuer keys, learner identities, credential anchors, the lifelong learning archive and the credit bank for trustworthy learning records.",
 		Version:     Version,
 	}
 	c.BeforeTransaction = c.checkCall

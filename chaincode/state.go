@@ -27,6 +27,21 @@ const (
 	typeCredByIssuer    = "cred~issuer"  // cred~issuer ‖ issuerID ‖ credentialID → 0x00
 	typeBatch           = "batch"        // batch ‖ root → BatchAnchor
 	governanceAttribute = "governance"
+
+	// The lifelong archive and the credit bank (record.go, rule.go, credit.go).
+	typeRecord             = "rec"            // rec ‖ recordID → LearningRecord
+	typeRecordByDigest     = "rec~digest"     // rec~digest ‖ digest → record ID
+	typeRecordByIssuer     = "rec~issuer"     // rec~issuer ‖ issuerID ‖ recordID → 0x00
+	typeRecordDetail       = "recdetail"      // recdetail ‖ recordID → LearningRecordDetail, private collection only
+	typeArchive            = "arc"            // arc ‖ learnerID ‖ stamp(outcome time) ‖ "rec"|"cred" ‖ ID → 0x00
+	typeCreditRule         = "crule"          // crule ‖ ruleID ‖ %06d version → CreditRule
+	typeCreditRuleVersions = "crule~ver"      // crule~ver ‖ ruleID → []versionRef, by version
+	typeRecogRule          = "rrule"          // rrule ‖ ruleID ‖ %06d version → RecognitionRule
+	typeRecogRuleVersions  = "rrule~ver"      // rrule~ver ‖ ruleID → []versionRef, by version
+	typeCreditAccount      = "cacct"          // cacct ‖ learnerID → CreditAccount
+	typeCreditEntry        = "centry"         // centry ‖ learnerID ‖ entryID (stamp-hash) → CreditEntry
+	typeEntryByOutcome     = "centry~outcome" // centry~outcome ‖ source ‖ outcomeID → entry ID
+	typeRedemption         = "credeem"        // credeem ‖ learnerID ‖ redemptionID → Redemption
 )
 
 // indexValue is the value of index entries: Fabric treats an empty value as a delete.

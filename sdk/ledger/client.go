@@ -267,6 +267,185 @@ func (c *Client) GetCredentialHistory(ctx context.Context, credentialID string) 
 	return evaluateList[eduledger.HistoryEntry[eduledger.CredentialAnchor]](ctx, c, "GetCredentialHistory", credentialID)
 }
 
+// RecordLearningOutcome records a learning outcome in the learner's lifelong archive: the public
+// summary r on the shared ledger, the full record only in the transient map and the caller's MSP's
+// private collection; r.Digest must equal detail.Digest(). Caller: an issuer or registrar of
+// r.IssuerID, a SCHOOL, ENTERPRISE or TRAINING organisation accredited now for
+// r.Kind.AccreditationType(). Errors: INVALID, FORBIDDEN (also when not accredited), NOT_FOUND when
+// the learner is unknown, CONFLICT when the learner is suspended or the ID or digest is taken.
+func (c *Client) RecordLearningOutcome(ctx context.Context, r *eduledger.LearningRecord, detail *eduledger.LearningRecordDetail) (*eduledger.LearningRecord, error) {
+	if detail == nil {
+		return nil, eduledger.Errorf(eduledger.EINVALID, "RecordLearningOutcome: the full record is missing")
+	}
+	d, err := json.Marshal(detail)
+	if err != nil {
+		return nil, eduledger.Errorf(eduledger.EINVALID, "record detail: %w", err)
+	}
+	return submit[eduledger.LearningRecord](ctx, c, "RecordLearningOutcome", map[string][]byte{eduledger.TransientRecordDetail: d}, r)
+}
+
+// RevokeLearningRecord revokes a learning record for a reason code (not REINSTATED); credits
+// deposited from it can no longer be used. Caller: a registrar or admin of the recording
+// organisation, or the governing organisation's admin. Errors: INVALID, FORBIDDEN, NOT_FOUND,
+// CONFLICT when already revoked.
+func (c *Client) RevokeLearningRecord(ctx context.Context, recordID, reason string) (*eduledger.LearningRecord, error) {
+	return submit[eduledger.LearningRecord](ctx, c, "RevokeLearningRecord", nil, recordID, reason)
+}
+
+// GetLearningRecord returns a learning record's public summary. Errors: INVALID, NOT_FOUND.
+func (c *Client) GetLearningRecord(ctx context.Context, recordID string) (*eduledger.LearningRecord, error) {
+	return evaluate[eduledger.LearningRecord](ctx, c, "GetLearningRecord", recordID)
+}
+
+// GetLearningRecordByDigest returns the learning record whose full record has this digest.
+// Errors: INVALID, NOT_FOUND.
+func (c *Client) GetLearningRecordByDigest(ctx context.Context, digest string) (*eduledger.LearningRecord, error) {
+	return evaluate[eduledger.LearningRecord](ctx, c, "GetLearningRecordByDigest", digest)
+}
+
+// GetLearningRecordDetail returns a learning record's full record from the caller's MSP's private
+// collection. Caller: staff of the recording organisation. Errors: INVALID, FORBIDDEN, NOT_FOUND,
+// CONFLICT when the data held no longer matches the digest.
+func (c *Client) GetLearningRecordDetail(ctx context.Context, recordID string) (*eduledger.LearningRecordDetail, error) {
+	return evaluate[eduledger.LearningRecordDetail](ctx, c, "GetLearningRecordDetail", recordID)
+}
+
+// ListLearningRecordsByIssuer returns a page of the learning records an organisation recorded.
+// Errors: INVALID, NOT_FOUND.
+func (c *Client) ListLearningRecordsByIssuer(ctx context.Context, issuerID string, pageSize int, bookmark string) (*eduledger.Page[eduledger.LearningRecord], error) {
+	return evaluate[eduledger.Page[eduledger.LearningRecord]](ctx, c, "ListLearningRecordsByIssuer", issuerID, strconv.Itoa(pageSize), bookmark)
+}
+
+// GetLearnerArchive returns a page of a learner's lifelong archive — learning records and
+// credentials anchored to the learner — in the order of the outcomes. Errors: INVALID, NOT_FOUND.
+func (c *Client) GetLearnerArchive(ctx context.Context, learnerID string, pageSize int, bookmark string) (*eduledger.Page[eduledger.ArchiveItem], error) {
+	return evaluate[eduledger.Page[eduledger.ArchiveItem]](ctx, c, "GetLearnerArchive", learnerID, strconv.Itoa(pageSize), bookmark)
+}
+
+// PublishCreditRule publishes the next version of a conversion rule (version 1 for a new ID); the
+// result carries the version the ledger assigned. A later version must apply to the same outcomes
+// and take effect after the previous one and not in the past. Caller: governing admin. Errors:
+// INVALID, FORBIDDEN, NOT_FOUND for an unregistered issuer, CONFLICT for a version that would
+// change other outcomes or take effect too early.
+func (c *Client) PublishCreditRule(ctx context.Context, r *eduledger.CreditRule) (*eduledger.CreditRule, error) {
+	return submit[eduledger.CreditRule](ctx, c, "PublishCreditRule", nil, r)
+}
+
+// GetCreditRule returns a version of a conversion rule, the latest when version is 0. Errors:
+// INVALID, NOT_FOUND.
+func (c *Client) GetCreditRule(ctx context.Context, ruleID string, version int) (*eduledger.CreditRule, error) {
+	return evaluate[eduledger.CreditRule](ctx, c, "GetCreditRule", ruleID, formatVersion(version))
+}
+
+// GetCreditRuleAt returns the version of a conversion rule in force at a time (the zero time
+// means now, by the ledger's clock). Errors: INVALID, NOT_FOUND when the rule is unknown or none
+// of its versions is in force then.
+func (c *Client) GetCreditRuleAt(ctx context.Context, ruleID string, at time.Time) (*eduledger.CreditRule, error) {
+	return evaluate[eduledger.CreditRule](ctx, c, "GetCreditRuleAt", ruleID, formatTime(at))
+}
+
+// ListCreditRules returns a page of every version of every conversion rule, by rule ID and
+// version. Errors: INVALID.
+func (c *Client) ListCreditRules(ctx context.Context, pageSize int, bookmark string) (*eduledger.Page[eduledger.CreditRule], error) {
+	return evaluate[eduledger.Page[eduledger.CreditRule]](ctx, c, "ListCreditRules", strconv.Itoa(pageSize), bookmark)
+}
+
+// PublishRecognitionRule publishes the next version of a recognition rule, versioned like
+// PublishCreditRule; the recogniser must be a SCHOOL or TRAINING organisation. Caller: governing
+// admin. Errors: INVALID, FORBIDDEN, NOT_FOUND for an unregistered organisation, CONFLICT as for
+// PublishCreditRule.
+func (c *Client) PublishRecognitionRule(ctx context.Context, r *eduledger.RecognitionRule) (*eduledger.RecognitionRule, error) {
+	return submit[eduledger.RecognitionRule](ctx, c, "PublishRecognitionRule", nil, r)
+}
+
+// GetRecognitionRule returns a version of a recognition rule, the latest when version is 0.
+// Errors: INVALID, NOT_FOUND.
+func (c *Client) GetRecognitionRule(ctx context.Context, ruleID string, version int) (*eduledger.RecognitionRule, error) {
+	return evaluate[eduledger.RecognitionRule](ctx, c, "GetRecognitionRule", ruleID, formatVersion(version))
+}
+
+// GetRecognitionRuleAt returns the version of a recognition rule in force at a time (the zero time
+// means now). Errors: INVALID, NOT_FOUND.
+func (c *Client) GetRecognitionRuleAt(ctx context.Context, ruleID string, at time.Time) (*eduledger.RecognitionRule, error) {
+	return evaluate[eduledger.RecognitionRule](ctx, c, "GetRecognitionRuleAt", ruleID, formatTime(at))
+}
+
+// ListRecognitionRules returns a page of every version of every recognition rule. Errors: INVALID.
+func (c *Client) ListRecognitionRules(ctx context.Context, pageSize int, bookmark string) (*eduledger.Page[eduledger.RecognitionRule], error) {
+	return evaluate[eduledger.Page[eduledger.RecognitionRule]](ctx, c, "ListRecognitionRules", strconv.Itoa(pageSize), bookmark)
+}
+
+// OpenCreditAccount opens a learner's credit account (caller: registrar or admin of the
+// registering organisation). Errors: INVALID, FORBIDDEN, NOT_FOUND, CONFLICT when the learner is
+// suspended or the account is open already.
+func (c *Client) OpenCreditAccount(ctx context.Context, learnerID string) (*eduledger.CreditAccount, error) {
+	return submit[eduledger.CreditAccount](ctx, c, "OpenCreditAccount", nil, learnerID)
+}
+
+// GetCreditAccount returns a learner's credit account. Errors: INVALID, NOT_FOUND.
+func (c *Client) GetCreditAccount(ctx context.Context, learnerID string) (*eduledger.CreditAccount, error) {
+	return evaluate[eduledger.CreditAccount](ctx, c, "GetCreditAccount", learnerID)
+}
+
+// DepositCredits converts a learner's learning outcome into credits under a conversion rule; the
+// amount, field and level come from the rule version in force at the outcome's date. Caller: an
+// issuer or registrar of the outcome's issuer, or a registrar or admin of the learner's
+// registering organisation. Errors: INVALID, FORBIDDEN (also for an issuer not accredited at the
+// outcome's date), NOT_FOUND (outcome, learner, account, rule), CONFLICT (another learner's
+// outcome, not ACTIVE, already deposited, no rule version in force, rule retired or not
+// applicable).
+func (c *Client) DepositCredits(ctx context.Context, d *eduledger.DepositRequest) (*eduledger.CreditEntry, error) {
+	return submit[eduledger.CreditEntry](ctx, c, "DepositCredits", nil, d)
+}
+
+// RecognizeCredits has the caller's institution recognise credits of another institution's entry
+// under a recognition rule that names it; it returns the original entry after the transfer and the
+// new, recognised entry. Caller: a registrar or admin of the rule's recogniser. Errors: INVALID,
+// FORBIDDEN, NOT_FOUND, CONFLICT (rule not in force or not applicable, too few credits left — also
+// after losing a race for them — or the outcome is no longer ACTIVE).
+func (c *Client) RecognizeCredits(ctx context.Context, r *eduledger.RecognitionRequest) (*eduledger.Recognition, error) {
+	return submit[eduledger.Recognition](ctx, c, "RecognizeCredits", nil, r)
+}
+
+// RedeemCredits uses credits of entries the caller's institution holds toward a qualification it
+// awards, all parts or none. Of several redemptions racing for the same credits exactly one
+// commits; the others fail with CONFLICT. A redemption ID can be used once per learner, so a
+// submission whose outcome is unknown (UNAVAILABLE) can be retried safely: CONFLICT then means
+// it had committed. Caller: a registrar or admin of r.InstitutionID, a SCHOOL or TRAINING
+// organisation. Errors: INVALID, FORBIDDEN, NOT_FOUND, CONFLICT.
+func (c *Client) RedeemCredits(ctx context.Context, r *eduledger.Redemption) (*eduledger.Redemption, error) {
+	return submit[eduledger.Redemption](ctx, c, "RedeemCredits", nil, r)
+}
+
+// GetCreditEntry returns one entry of a learner's account. Errors: INVALID, NOT_FOUND.
+func (c *Client) GetCreditEntry(ctx context.Context, learnerID, entryID string) (*eduledger.CreditEntry, error) {
+	return evaluate[eduledger.CreditEntry](ctx, c, "GetCreditEntry", learnerID, entryID)
+}
+
+// ListCreditEntries returns a page of a learner's entries in the order they were made, each with
+// the uses of its credits. Errors: INVALID, NOT_FOUND when the learner has no account.
+func (c *Client) ListCreditEntries(ctx context.Context, learnerID string, pageSize int, bookmark string) (*eduledger.Page[eduledger.CreditEntry], error) {
+	return evaluate[eduledger.Page[eduledger.CreditEntry]](ctx, c, "ListCreditEntries", learnerID, strconv.Itoa(pageSize), bookmark)
+}
+
+// GetRedemption returns a learner's redemption. Errors: INVALID, NOT_FOUND.
+func (c *Client) GetRedemption(ctx context.Context, learnerID, redemptionID string) (*eduledger.Redemption, error) {
+	return evaluate[eduledger.Redemption](ctx, c, "GetRedemption", learnerID, redemptionID)
+}
+
+// ListRedemptions returns a page of a learner's redemptions. Errors: INVALID, NOT_FOUND when the
+// learner has no account.
+func (c *Client) ListRedemptions(ctx context.Context, learnerID string, pageSize int, bookmark string) (*eduledger.Page[eduledger.Redemption], error) {
+	return evaluate[eduledger.Page[eduledger.Redemption]](ctx, c, "ListRedemptions", learnerID, strconv.Itoa(pageSize), bookmark)
+}
+
+// GetCreditStatement returns a learner's balances by field and level, over every entry or, when
+// holderID is not empty, over the entries that institution holds. Errors: INVALID, NOT_FOUND when
+// the learner has no account.
+func (c *Client) GetCreditStatement(ctx context.Context, learnerID, holderID string) (*eduledger.CreditStatement, error) {
+	return evaluate[eduledger.CreditStatement](ctx, c, "GetCreditStatement", learnerID, holderID)
+}
+
 // submit sends a transaction that changes the ledger and decodes its result.
 func submit[T any](ctx context.Context, c *Client, fn string, transient map[string][]byte, args ...any) (*T, error) {
 	sargs, err := encodeArgs(fn, args)
@@ -337,4 +516,12 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// formatVersion writes a rule version argument: "" for 0, the latest.
+func formatVersion(v int) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.Itoa(v)
 }
