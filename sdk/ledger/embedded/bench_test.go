@@ -130,3 +130,42 @@ func BenchmarkSignProposal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseProposal measures the node's parsing of one anchor proposal.
+func BenchmarkParseProposal(b *testing.B) {
+	n := newNetwork(b)
+	g := n.ledger.Connect(n.issuer)
+	p, err := g.NewProposal(anchorTx(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := parseSignedProposal(p.signed, "eduledger", "eduledger"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEndorseAnchor measures authenticating and simulating one anchor proposal, without
+// ordering it.
+func BenchmarkEndorseAnchor(b *testing.B) {
+	n := newNetwork(b)
+	g := n.ledger.Connect(n.issuer)
+	props := make([]*Proposal, b.N)
+	for i := range props {
+		p, err := g.NewProposal(anchorTx(int64(i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		props[i] = p
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := n.ledger.endorse(props[i].signed, props[i].stored, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -280,8 +281,9 @@ func writeFileAtomic(path string, data []byte) error {
 // Open opens the ledger in dir and starts its committer; cc is the chaincode it runs (usually a
 // *contractapi.ContractChaincode). Open recovers from a crash: it cuts off a block torn by the
 // crash and replays the blocks the state database had not yet absorbed, so that the state matches
-// the blocks. It returns NOT_FOUND if dir holds no ledger, INVALID for bad options, and an
-// INTERNAL error if the files are damaged beyond a torn tail (run Verify to locate the damage).
+// the blocks. It returns NOT_FOUND if dir holds no ledger, CONFLICT if the ledger is already open,
+// INVALID for bad options, and an INTERNAL error if the files are damaged beyond a torn tail (run
+// Verify to locate the damage).
 func Open(dir string, cc shim.Chaincode, opts ...Option) (*Ledger, error) {
 	if cc == nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "embedded: a chaincode is required")
@@ -302,6 +304,9 @@ func Open(dir string, cc shim.Chaincode, opts ...Option) (*Ledger, error) {
 		return nil, fmt.Errorf("embedded: open: %w", err)
 	}
 	db, err := openStateDB(filepath.Join(dir, stateDir), o.cacheBytes, false)
+	if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
+		return nil, eduledger.Errorf(eduledger.ECONFLICT, "embedded: the ledger in %s is already open (in this or another process): %w", dir, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("embedded: open: state database: %w", err)
 	}

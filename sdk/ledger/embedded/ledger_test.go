@@ -732,6 +732,7 @@ func TestCreateAndOpenRefuseMisuse(t *testing.T) {
 		{"a channel without MSPs is invalid", Create(t.TempDir(), ChannelConfig{Channel: "c", Chaincode: "cc"}), eduledger.EINVALID},
 		{"opening a folder without a ledger is not found", second(Open(t.TempDir(), newTestChaincode(t))), eduledger.ENOTFOUND},
 		{"opening without a chaincode is invalid", second(Open(dir, nil)), eduledger.EINVALID},
+		{"opening a ledger that is already open is a conflict", second(openTwice(t, dir)), eduledger.ECONFLICT},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -746,6 +747,15 @@ func TestCreateAndOpenRefuseMisuse(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+func openTwice(t *testing.T, dir string) (*Ledger, error) {
+	l, err := Open(dir, newTestChaincode(t), WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return Open(dir, newTestChaincode(t), WithLogger(discardLogger()))
+}
 
 func TestOversizedTransactionsAreRefused(t *testing.T) {
 	ca, _ := msp.NewCA("SchoolMSP", "ca")
