@@ -467,6 +467,13 @@ func special8(x uint64) bool {
 		x&msb != 0
 }
 
+// escape8 reports whether any of the eight bytes in x is below 0x20, a '"' or a '\\' (what
+// JCS escapes; bytes above 0x7F are written as they are).
+func escape8(x uint64) bool {
+	hasZero := func(v uint64) uint64 { return (v - lsb) &^ v & msb }
+	return (x-lsb*0x20)&^x&msb != 0 || hasZero(x^(lsb*'"')) != 0 || hasZero(x^(lsb*'\\')) != 0
+}
+
 func (p *parser) escapedStr(start int) (string, error) {
 	buf := make([]byte, 0, 32)
 	i := start
@@ -813,7 +820,16 @@ const hexDigits = "0123456789abcdef"
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); i++ {
+	i := 0
+	// Copy eight bytes at a time while none needs escaping (signatures, hashes, most text).
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if escape8(x) {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue

@@ -295,6 +295,24 @@ func TestSpecial8FindsEveryByteThatNeedsAttention(t *testing.T) {
 	}
 }
 
+func TestEscape8FindsEveryByteJCSEscapes(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			want := c < 0x20 || c == '"' || c == '\\'
+			x := uint64(0)
+			for i := 7; i >= 0; i-- {
+				x = x<<8 | uint64(b[i])
+			}
+			// Bytes above 0x7F may be flagged (they are then copied byte by byte), never missed.
+			if got := escape8(x); got != want && !(c >= 0x80 && got) {
+				t.Fatalf("escape8 with byte %#x at %d = %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}
+
 func TestInsertMemberEqualsCanonicalisingWithTheMember(t *testing.T) {
 	for _, in := range []string{`{}`, `{"a":1}`, `{"z":1}`, `{"a":1,"z":2}`, `{"proof":1}`, `{"p":1,"proofs":2,"q":[3]}`, `{"\u20ac":1,"pro":2}`} {
 		m, err := ParseObject([]byte(in), Limits{})
