@@ -171,8 +171,11 @@ func (s *blockStore) append(payload []byte) (location, *os.File, error) {
 // sync makes everything appended so far durable.
 func (s *blockStore) sync() error { return s.cur.Sync() }
 
-// rollback cuts the current file back to size after a failed append.
+// rollback cuts the current file back to where the failed frame at loc started.
 func (s *blockStore) rollback(loc location) error {
+	if loc.Length == 0 {
+		return nil
+	}
 	if loc.File != s.curNum {
 		return fmt.Errorf("cannot roll back a frame in file %d while appending to %d", loc.File, s.curNum)
 	}

@@ -233,8 +233,12 @@ func (l *Ledger) orderBlock(batch []*pendingTx) {
 	}
 	loc, file, err := l.store.append(payload)
 	if err != nil {
-		if rerr := l.store.rollback(loc); rerr != nil && loc.Length > 0 {
-			err = errors.Join(err, rerr)
+		// Cut off what part of the frame was written; nothing was written if the frame has no
+		// length (the append failed before writing, e.g. starting a new file).
+		if loc.Length > 0 {
+			if rerr := l.store.rollback(loc); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
 		}
 		<-l.slots
 		l.fail(fmt.Errorf("append block %d: %w", num, err), batch)

@@ -399,3 +399,31 @@ func TestVerifyOnAnOpenLedgerWhileTransactionsCommit(t *testing.T) {
 	cancel()
 	wg.Wait()
 }
+
+func TestAFailedAppendLosesNoCommittedBlock(t *testing.T) {
+	n := newNetwork(t)
+	mustSubmit(t, n.ledger.Connect(n.issuer), "Put", "kept", "1")
+	n.ledger.Close()
+	// Reopen with block files just big enough for what is in file 0, so the next block starts
+	// file 1; a folder in its place makes that fail.
+	info, err := os.Stat(blockFileName(filepath.Join(n.dir, blocksDir), 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.open(t, WithBlockFileSize(info.Size()+16))
+	next := blockFileName(filepath.Join(n.dir, blocksDir), 1)
+	if err := os.Mkdir(next, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.ledger.Connect(n.issuer).Submit(context.Background(), tx("Put", "lost", "2")); eduledger.ErrorCode(err) != eduledger.EUNAVAILABLE {
+		t.Fatalf("err = %v, want UNAVAILABLE", err)
+	}
+	if err := os.Remove(next); err != nil {
+		t.Fatal(err)
+	}
+	n.ledger.Close()
+	n.open(t)
+	if got := mustEvaluate(t, n.ledger.Connect(n.issuer), "Get", "kept"); got != "1" {
+		t.Fatalf("kept = %q after a failed append", got)
+	}
+}
