@@ -115,7 +115,7 @@ func (c *Contract) PublishRecognitionRule(ctx contractapi.TransactionContextInte
 		return nil, err
 	}
 	if recognizer.Kind != eduledger.KindSchool && recognizer.Kind != eduledger.KindTraining {
-		return nil, eduledger.Errorf(eduledger.EINVALID, "recognizerId %s is a %s organisation; only SCHOOL and TRAINING organisations recognise credits", r.RecognizerID, recognizer.Kind)
+		return nil, eduledger.Errorf(eduledger.EINVALID, "recognizerId %s is of kind %s; only SCHOOL and TRAINING organisations recognise credits", r.RecognizerID, recognizer.Kind)
 	}
 	if r.FromIssuerID != "" {
 		if _, err := readOrganization(ctx, r.FromIssuerID); err != nil {

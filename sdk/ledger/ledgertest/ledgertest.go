@@ -57,6 +57,9 @@ func Run(t *testing.T, n Network) {
 	t.Run("state changes arrive as chaincode events", s.testEvents)
 	t.Run("identities the chaincode cannot trust are refused", s.testRefusedIdentities)
 	t.Run("malformed calls are refused as INVALID", s.testMalformedCalls)
+	t.Run("the lifelong archive lists records and credentials in outcome order, full records private", s.testArchive)
+	t.Run("credit rules are versioned and never change the past", s.testCreditRules)
+	t.Run("credits are deposited under rules, recognised across regions and redeemed once", s.testCreditBank)
 }
 
 // suite holds what the scenarios share: the governing organisation and a few organisations
