@@ -196,6 +196,97 @@ func authCases() []authCase {
 				_, err := c.ChangeCredentialStatus(ctx, &eduledger.StatusChange{CredentialID: cred, Status: eduledger.StatusSuspended, Reason: eduledger.ReasonUnderReview})
 				return err
 			}},
+		{"RecordLearningOutcome for its own organisation", "FFF FFF F++ F++ F++",
+			func(t *testing.T, n *testNet, _ org, id string) string {
+				return n.registerLearner(t, riverside, "l-"+id).ID
+			},
+			func(ctx context.Context, c *ledger.Client, caller org, _, learner string) error {
+				r, d := recordDoc(caller, learner, eduledger.RecordAward, epoch)
+				_, err := c.RecordLearningOutcome(ctx, r, d)
+				return err
+			}},
+		{"GetLearningRecordDetail of riverside's record", "FFF FFF +++ FFF FFF",
+			func(t *testing.T, n *testNet, _ org, id string) string {
+				return n.record(t, riverside, n.registerLearner(t, riverside, "l-"+id).ID, eduledger.RecordAward, epoch).ID
+			},
+			func(ctx context.Context, c *ledger.Client, _ org, _, record string) error {
+				_, err := c.GetLearningRecordDetail(ctx, record)
+				return err
+			}},
+		{"RevokeLearningRecord of riverside's record", "+FF FFF ++F FFF FFF",
+			func(t *testing.T, n *testNet, _ org, id string) string {
+				return n.record(t, riverside, n.registerLearner(t, riverside, "l-"+id).ID, eduledger.RecordAward, epoch).ID
+			},
+			func(ctx context.Context, c *ledger.Client, _ org, _, record string) error {
+				_, err := c.RevokeLearningRecord(ctx, record, eduledger.ReasonIssuedInError)
+				return err
+			}},
+		{"PublishCreditRule", "+FF FFF FFF FFF FFF", nil,
+			func(ctx context.Context, c *ledger.Client, _ org, id, _ string) error {
+				_, err := c.PublishCreditRule(ctx, awardRule("rule-"+id, 1000))
+				return err
+			}},
+		{"PublishRecognitionRule", "+FF FFF FFF FFF FFF", nil,
+			func(ctx context.Context, c *ledger.Client, _ org, id, _ string) error {
+				_, err := c.PublishRecognitionRule(ctx, recognitionRule("recognition-"+id, westlake, 1000))
+				return err
+			}},
+		{"OpenCreditAccount for its own learner", "++F ++F ++F ++F FFF", ownLearner,
+			func(ctx context.Context, c *ledger.Client, _ org, _, learner string) error {
+				_, err := c.OpenCreditAccount(ctx, learner)
+				return err
+			}},
+		{"DepositCredits of its own organisation's credential", "F++ F++ F++ F++ F++",
+			func(t *testing.T, n *testNet, caller org, id string) string {
+				l := n.registerLearner(t, lakeside, "l-"+id).ID
+				n.openAccount(t, lakeside, l)
+				return l + " " + n.anchorCertificate(t, caller, l)
+			},
+			func(ctx context.Context, c *ledger.Client, _ org, _, prepared string) error {
+				learner, cred, _ := strings.Cut(prepared, " ")
+				_, err := c.DepositCredits(ctx, &eduledger.DepositRequest{LearnerID: learner, Source: eduledger.SourceCredential, OutcomeID: cred, RuleID: certificateRule})
+				return err
+			}},
+		{"DepositCredits for its own learner, of another organisation's credential", "++F ++F ++F ++F FFF",
+			func(t *testing.T, n *testNet, caller org, id string) string {
+				registrar := caller
+				if !canRegister(caller) {
+					registrar = riverside
+				}
+				l := n.registerLearner(t, registrar, "l-"+id).ID
+				n.openAccount(t, registrar, l)
+				return l + " " + n.anchorCertificate(t, lakeside, l)
+			},
+			func(ctx context.Context, c *ledger.Client, _ org, _, prepared string) error {
+				learner, cred, _ := strings.Cut(prepared, " ")
+				_, err := c.DepositCredits(ctx, &eduledger.DepositRequest{LearnerID: learner, Source: eduledger.SourceCredential, OutcomeID: cred, RuleID: certificateRule})
+				return err
+			}},
+		{"RecognizeCredits under a rule naming riverside", "FFF FFF ++F FFF FFF",
+			func(t *testing.T, n *testNet, _ org, id string) string {
+				l := n.registerLearner(t, lakeside, "l-"+id).ID
+				n.openAccount(t, lakeside, l)
+				// acme, in Shanghai (lakeside moves district in the UpdateOrganization row).
+				e := n.deposit(t, acme, eduledger.StaffIssuer, l, eduledger.SourceCredential, n.anchorCertificate(t, acme, l), certificateRule)
+				return l + " " + e.ID
+			},
+			func(ctx context.Context, c *ledger.Client, _ org, _, prepared string) error {
+				learner, entry, _ := strings.Cut(prepared, " ")
+				_, err := c.RecognizeCredits(ctx, &eduledger.RecognitionRequest{LearnerID: learner, EntryID: entry, RuleID: riversideRecognizes})
+				return err
+			}},
+		{"RedeemCredits of credits it holds", "FFF FFF ++F ++F FFF",
+			func(t *testing.T, n *testNet, caller org, id string) string {
+				l := n.registerLearner(t, lakeside, "l-"+id).ID
+				n.openAccount(t, lakeside, l)
+				e := n.deposit(t, caller, eduledger.StaffIssuer, l, eduledger.SourceCredential, n.anchorCertificate(t, caller, l), certificateRule)
+				return l + " " + e.ID
+			},
+			func(ctx context.Context, c *ledger.Client, caller org, id, prepared string) error {
+				learner, entry, _ := strings.Cut(prepared, " ")
+				_, err := c.RedeemCredits(ctx, redemption("r-"+id, caller, learner, eduledger.RedemptionPart{EntryID: entry, Amount: 1000}))
+				return err
+			}},
 		{"ChangeCredentialStatus to REVOKED on another school's credential", "+FF FFF FFF FFF FFF",
 			func(t *testing.T, n *testNet, _ org, id string) string {
 				l := n.registerLearner(t, lakeside, "l-"+id)
@@ -212,9 +303,26 @@ func authCases() []authCase {
 	}
 }
 
+// Rules the credit-bank rows use: certificates of any issuer are worth a credit, and riverside
+// recognises credits from Shanghai.
+const (
+	certificateRule     = "auth-certificates"
+	riversideRecognizes = "auth-riverside-recognizes"
+)
+
 func TestAuthorisationTable(t *testing.T) {
 	n := newWorld(t)
 	ctx := t.Context()
+	n.admitWestlake(t)
+	gov := n.staff(t, bureau, eduledger.StaffAdmin)
+	if _, err := gov.PublishCreditRule(ctx, &eduledger.CreditRule{ID: certificateRule, Name: eduledger.Name{Zh: "证书", En: "Certificates"},
+		Source: eduledger.SourceCredential, CredentialType: eduledger.TypeCertificate, Field: "general-studies", Level: 4, Credits: 1000,
+		EffectiveFrom: epoch.AddDate(-1, 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gov.PublishRecognitionRule(ctx, recognitionRule(riversideRecognizes, riverside, 1000)); err != nil {
+		t.Fatal(err)
+	}
 	cell := 0
 	for _, row := range authCases() {
 		want := strings.ReplaceAll(row.want, " ", "")

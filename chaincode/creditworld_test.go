@@ -60,6 +60,16 @@ func recognitionRule(id string, recognizer org, rate int) *eduledger.Recognition
 		FromRegion: "310000", RatePermille: rate, EffectiveFrom: epoch.AddDate(-1, 0, 0)}
 }
 
+// anchorCertificate anchors a Certificate of o for a learner, issued at the epoch, and returns its ID.
+func (n *testNet) anchorCertificate(t testing.TB, o org, learnerID string) string {
+	t.Helper()
+	a, err := n.staff(t, o, eduledger.StaffIssuer).AnchorCredential(t.Context(), anchorDoc(o, learnerID, eduledger.TypeCertificate, epoch))
+	if err != nil {
+		t.Fatalf("anchor a certificate of %s: %v", o.id, err)
+	}
+	return a.ID
+}
+
 // openAccount opens a learner's account through its registering organisation's registrar.
 func (n *testNet) openAccount(t testing.TB, registrar org, learnerID string) {
 	t.Helper()

@@ -4,21 +4,24 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/eduledger/eduledger"
 )
 
-// TestNoPersonalDataReachesTheSharedLedger runs a full scenario with distinctive personal data and
-// then searches everything the shared ledger keeps — every block's transactions (arguments,
-// stored proposals, write sets, responses, events), every public state key and value, and the raw
-// block files — for any of it. The personal data must only exist as hashes in the hashed write set
-// of the registering MSP's implicit collection, and no transaction may read private data.
+// TestNoPersonalDataReachesTheSharedLedger runs a full scenario with distinctive personal data
+// and full learning records (results, assessments, notes, evidence) and then searches everything
+// the shared ledger keeps — every block's transactions (arguments, stored proposals, write sets,
+// responses, events), every public state key and value, and the raw block files — for any of it. The personal data and the full records must only exist as hashes
+// in the hashed write set of the registering or recording MSP's implicit collection, and no
+// transaction may read private data.
 func TestNoPersonalDataReachesTheSharedLedger(t *testing.T) {
 	n := newWorld(t)
 	ctx := t.Context()
@@ -68,7 +71,43 @@ func TestNoPersonalDataReachesTheSharedLedger(t *testing.T) {
 		}
 	}
 
+	// A learning outcome of each learner, with a full record that must stay private, and the
+	// credit bank's life around them.
+	gov := n.staff(t, bureau, eduledger.StaffAdmin)
+	if _, err := gov.PublishCreditRule(ctx, awardRule("privacy-awards", 1500)); err != nil {
+		t.Fatal(err)
+	}
+	var details []*eduledger.LearningRecordDetail
+	for i, l := range learners {
+		r, d := recordDoc(riverside, l.ID, eduledger.RecordAward, epoch.Add(-time.Hour))
+		d.Result = fmt.Sprintf("一等奖 first prize %d/%s", 97-i, randomHex(3))
+		d.Assessment = "jury of " + randomHex(5)
+		d.Notes = fmt.Sprintf("评语：表现优异 outstanding work %s", randomHex(5))
+		d.Evidence = []string{"vault/awards/" + randomHex(6) + ".pdf"}
+		r.Digest = d.Digest()
+		if _, err := n.staff(t, riverside, eduledger.StaffIssuer).RecordLearningOutcome(ctx, r, d); err != nil {
+			t.Fatal(err)
+		}
+		details = append(details, d)
+		if got, err := n.staff(t, riverside, eduledger.StaffRegistrar).GetLearningRecordDetail(ctx, r.ID); err != nil || got.Digest() != d.Digest() {
+			t.Fatalf("the recording school cannot read the full record back: %+v, %v", got, err)
+		}
+		if l.RegisteredBy == riverside.id {
+			n.openAccount(t, riverside, l.ID)
+			e := n.deposit(t, riverside, eduledger.StaffIssuer, l.ID, eduledger.SourceRecord, r.ID, "privacy-awards")
+			if _, err := n.staff(t, riverside, eduledger.StaffRegistrar).RedeemCredits(ctx, redemption("privacy-"+l.ID, riverside, l.ID,
+				eduledger.RedemptionPart{EntryID: e.ID, Amount: 1000})); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
 	var needles [][]byte
+	for _, d := range details {
+		for _, s := range append([]string{d.Result, d.Assessment, d.Notes, d.Salt}, d.Evidence...) {
+			needles = append(needles, []byte(s))
+		}
+	}
 	for _, p := range people {
 		for _, s := range []string{p.Name, p.NationalID, p.DateOfBirth, p.PhotoRef, p.Salt} {
 			if s != "" {
@@ -90,7 +129,12 @@ func TestNoPersonalDataReachesTheSharedLedger(t *testing.T) {
 		b, _ := json.Marshal(p)
 		personalHashes[sha256.Sum256(b)] = true
 	}
-	hashedWrites := 0
+	detailHashes := map[[32]byte]bool{}
+	for _, d := range details {
+		b, _ := json.Marshal(d)
+		detailHashes[sha256.Sum256(b)] = true
+	}
+	hashedWrites, detailWrites := 0, 0
 	written := map[string]bool{}
 	for num := range n.l.Height() {
 		b, err := n.l.Block(num)
@@ -132,6 +176,12 @@ func TestNoPersonalDataReachesTheSharedLedger(t *testing.T) {
 					t.Errorf("%s (%s) reads private data in %s; endorsers outside the collection could not", where, tx.Function, c.Collection)
 				}
 				for _, w := range c.Writes {
+					if detailHashes[w.ValueHash] {
+						detailWrites++
+						if tx.Function != "RecordLearningOutcome" || c.Collection != "_implicit_org_"+tx.CreatorMSP {
+							t.Errorf("%s (%s by %s) writes a full learning record to %s", where, tx.Function, tx.CreatorMSP, c.Collection)
+						}
+					}
 					if personalHashes[w.ValueHash] {
 						hashedWrites++
 						if tx.Function != "RegisterLearner" || c.Collection != "_implicit_org_"+tx.CreatorMSP {
@@ -144,6 +194,9 @@ func TestNoPersonalDataReachesTheSharedLedger(t *testing.T) {
 	}
 	if hashedWrites != 3 {
 		t.Errorf("found the hashes of %d registrations' personal data in the blocks, want 3", hashedWrites)
+	}
+	if detailWrites != len(details) {
+		t.Errorf("found the hashes of %d full learning records in the blocks, want %d", detailWrites, len(details))
 	}
 	if len(written) < 20 {
 		t.Fatalf("only %d keys written: the scenario did not run", len(written))
