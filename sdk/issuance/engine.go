@@ -76,8 +76,9 @@ func (c *Config) withDefaults() {
 	}
 }
 
-// Validate checks the configuration, naming the bad setting.
-func (c *Config) Validate() error {
+// Validate checks the configuration (with defaults applied), naming the bad setting.
+func (c Config) Validate() error {
+	c.withDefaults()
 	switch {
 	case c.DataDir == "":
 		return errors.New("data directory is required")
