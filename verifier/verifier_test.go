@@ -181,7 +181,7 @@ func TestEachCheckFailsForItsOwnReason(t *testing.T) {
 	good := riverside.Issue(t, riverside.Diploma(learner.ID))
 
 	add(tc{name: "a credential of no EduLedger type is not well-formed",
-		vc: edit(t, good.JSON, func(d map[string]any) { d["type"] = []any{"VerifiableCredential"} }),
+		vc:    edit(t, good.JSON, func(d map[string]any) { d["type"] = []any{"VerifiableCredential"} }),
 		check: verifier.CheckFormat, status: credential.Failed, says: "EduLedger credential type"})
 
 	add(tc{name: "a credential that breaks its type's schema",
