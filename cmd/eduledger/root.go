@@ -56,6 +56,7 @@ fresh ledger and checks every outcome.`,
 		newDevnetCmd(g, s),
 		newLedgerCmd(g, s),
 		newDemoCmd(g, s),
+		newHolderCmd(g, s),
 	)
 	return root
 }
