@@ -263,6 +263,8 @@ func TestCrashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := l.Connect(id)
+	// The parent kills this process; should the parent itself be gone, stop anyway.
+	time.AfterFunc(30*time.Second, func() { os.Exit(3) })
 	var out sync.Mutex
 	w := bufio.NewWriter(os.Stdout)
 	fmt.Fprintln(w, "READY")
@@ -326,6 +328,7 @@ func TestSIGKILLLosesNothingAcknowledged(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { cmd.Process.Kill() })
 		killAfter := 20 + rng.IntN(200)
 		sc := bufio.NewScanner(stdout)
 		n := 0
