@@ -375,7 +375,7 @@ func (s *story) tell() error {
 			return err
 		}
 	}
-	return nil
+	return s.creditBank()
 }
 
 // register registers p as a learner with the given ID through c.
