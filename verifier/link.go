@@ -26,9 +26,9 @@ func Link(base, credentialID, digest, batchRoot string) string {
 
 // LinkTarget is what a verification link names.
 type LinkTarget struct {
-	CredentialID string
-	Digest       string
-	BatchRoot    string
+	CredentialID string `json:"credentialId"`
+	Digest       string `json:"digest,omitempty"`
+	BatchRoot    string `json:"batchRoot,omitempty"`
 }
 
 // ParseLink reads a verification link, or just its query, as Link writes it. It fails with INVALID
