@@ -51,11 +51,7 @@ func (v *Verifier) credentialResult(ctx context.Context, rep *credential.Report,
 		if iss, ok := doc["issuer"].(map[string]any); ok {
 			info.Issuer.ClaimedName = docText(iss["name"])
 		}
-		if h, err := v.view.organization(ctx, rep.IssuerID); err == nil {
-			o := h.current
-			info.Issuer.Name, info.Issuer.Kind, info.Issuer.RegionCode = &o.Name, o.Kind, o.RegionCode
-			info.Issuer.Status, info.Issuer.StatusReason = o.Status, o.StatusReason
-		}
+		info.Issuer.fill(v.view.organization(ctx, rep.IssuerID))
 	}
 
 	anchor := v.anchorCheck(ctx, rep)
@@ -90,7 +86,7 @@ func (at issuance) text() Text {
 	if at.witnessed {
 		return tf("when the ledger anchored it (%s)", "账本锚定时（%s）", instant(at.time))
 	}
-	return tf("at the issuance time it claims (%s), as the ledger does not hold it", "其声称的签发时间（%s，账本上没有该凭证）", instant(at.time))
+	return tf("at the issuance time it claims (%s), as the ledger has not anchored this document", "其声称的签发时间（%s，账本未锚定此文件）", instant(at.time))
 }
 
 // claimedIssuance is the creation time of the credential's Ed25519 proof, or its validFrom.
@@ -117,7 +113,7 @@ func offlineCheck(rep *credential.Report, from credential.CheckName, name CheckN
 	case c.Status == credential.Skipped:
 		return Check{Name: name, Status: c.Status, Reason: tf("not checked: an earlier check failed", "未检查：前序检查未通过")}
 	}
-	return Check{Name: name, Status: c.Status, Reason: Text{En: c.Reason, Zh: offlineZh[name] + c.Reason}}
+	return Check{Name: name, Status: c.Status, Reason: Text{En: c.Reason, Zh: offlineZh[name] + zhDetail(c.Reason)}}
 }
 
 var offlineZh = map[CheckName]string{
@@ -137,9 +133,10 @@ func proofsCheck(rep *credential.Report) Check {
 		default:
 			continue
 		}
-		what := "the proof set"
+		what := Text{En: "the proof set", Zh: "签名集"}
 		if c.Proof != nil {
-			what = "proof " + strconv.Itoa(c.Proof.Index) + " (" + c.Proof.Cryptosuite + ")"
+			n := strconv.Itoa(c.Proof.Index)
+			what = Text{En: "proof " + n + " (" + c.Proof.Cryptosuite + ")", Zh: "签名 " + n + "（" + c.Proof.Cryptosuite + "）"}
 		}
 		switch c.Status {
 		case credential.Passed:
@@ -147,11 +144,11 @@ func proofsCheck(rep *credential.Report) Check {
 				suites = append(suites, c.Proof.Cryptosuite)
 			}
 		case credential.Unknown:
-			unknown = append(unknown, Text{En: what + ": " + c.Reason, Zh: strings.Replace(what, "proof", "签名", 1) + "：无法验证（" + c.Reason + "）"})
+			unknown = append(unknown, Text{En: what.En + ": could not fetch the signing key from the ledger", Zh: what.Zh + "：无法从账本获取签名密钥"})
 		case credential.Skipped:
-			failed = append(failed, Text{En: what + ": not checked", Zh: strings.Replace(what, "proof", "签名", 1) + "：未检查"})
+			failed = append(failed, Text{En: what.En + ": not checked", Zh: what.Zh + "：未检查"})
 		default:
-			failed = append(failed, Text{En: what + ": " + c.Reason, Zh: strings.Replace(what, "the proof set", "签名集", 1) + "：" + c.Reason})
+			failed = append(failed, Text{En: what.En + ": " + c.Reason, Zh: what.Zh + "：" + zhDetail(c.Reason)})
 		}
 	}
 	switch {
@@ -166,6 +163,25 @@ func proofsCheck(rep *credential.Report) Check {
 	}
 	return Check{Name: CheckProofs, Status: credential.Passed,
 		Reason: tf("every signature verifies (%s)", "所有签名均验证通过（%s）", strings.Join(suites, ", "))}
+}
+
+// zhPhrases translate the credential library's most common findings; anything else stays in
+// English inside the Chinese sentence.
+var zhPhrases = []struct{ en, zh string }{
+	{"batch signature does not verify", "批次签名与内容不符"},
+	{"signature does not verify", "签名与内容不符"},
+	{"credential is not in the batch", "凭证不在该批次中"},
+	{"is not a key of the issuer", "不是签发者的密钥"},
+	{"the proof set must hold", "签名集必须包含"},
+}
+
+func zhDetail(en string) string {
+	for _, p := range zhPhrases {
+		if strings.Contains(en, p.en) {
+			return strings.Replace(en, p.en, p.zh, 1)
+		}
+	}
+	return en
 }
 
 // unreachable is the reason of a check that could not be made.
@@ -222,7 +238,7 @@ func (v *Verifier) anchorCheck(ctx context.Context, rep *credential.Report) anch
 		if ok {
 			reason = c.Reason
 		}
-		return fail(Text{En: "not in the batch it names: " + reason, Zh: "不属于其声称的批次：" + reason})
+		return fail(Text{En: "not in the batch it names: " + reason, Zh: "不属于其声称的批次：" + zhDetail(reason)})
 	}
 	b, err := v.view.batch(ctx, rep.BatchRoot)
 	switch {

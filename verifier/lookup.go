@@ -199,10 +199,7 @@ func (v *Verifier) record(ctx context.Context, credentialID, batchRoot string) (
 
 func (v *Verifier) issuerInfo(ctx context.Context, orgID string) *IssuerInfo {
 	info := &IssuerInfo{ID: orgID, DID: eduledger.OrgDID(orgID)}
-	if h, err := v.view.organization(ctx, orgID); err == nil {
-		o := h.current
-		info.Name, info.Kind, info.RegionCode, info.Status, info.StatusReason = &o.Name, o.Kind, o.RegionCode, o.Status, o.StatusReason
-	}
+	info.fill(v.view.organization(ctx, orgID))
 	return info
 }
 

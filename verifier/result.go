@@ -178,6 +178,24 @@ type IssuerInfo struct {
 	RegionCode   string              `json:"regionCode,omitempty"`
 	Status       eduledger.OrgStatus `json:"status,omitempty"`
 	StatusReason string              `json:"statusReason,omitempty"`
+	// Registered says whether the ledger knows the issuer; it is absent when the ledger could not
+	// be asked.
+	Registered *bool `json:"registered,omitempty"`
+}
+
+// fill completes the issuer from the ledger's answer.
+func (i *IssuerInfo) fill(h *orgHistory, err error) {
+	var known bool
+	switch {
+	case err == nil:
+		o := h.current
+		i.Name, i.Kind, i.RegionCode, i.Status, i.StatusReason = &o.Name, o.Kind, o.RegionCode, o.Status, o.StatusReason
+		known = true
+	case eduledger.ErrorCode(err) == eduledger.ENOTFOUND:
+	default:
+		return
+	}
+	i.Registered = &known
 }
 
 // LedgerRecord is the ledger's record of a credential.

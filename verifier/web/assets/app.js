@@ -48,6 +48,7 @@
       issuer: "签发机构",
       issuerClaimed: "凭证自称的签发机构",
       issuerUnknown: "账本上未登记",
+      issuerUnchecked: "无法连接账本核实",
       learner: "学习者编号",
       validFrom: "生效日期",
       validUntil: "有效期至",
@@ -114,6 +115,7 @@
       issuer: "Issuer",
       issuerClaimed: "Issuer the credential claims",
       issuerUnknown: "not registered on the ledger",
+      issuerUnchecked: "could not be checked on the ledger",
       learner: "Learner ID",
       validFrom: "Valid from",
       validUntil: "Valid until",
@@ -298,7 +300,9 @@
       const status = iss.status && iss.status !== "ACTIVE" ? " (" + (t("orgStatus")[iss.status] || iss.status) + ")" : "";
       return el("span", null, el("span", { class: "issuer-name" }, main), " · " + other + status);
     }
-    return el("span", null, pick(iss.claimedName) + " — ", el("mark", { class: "bad" }, t("issuerUnknown")));
+    const claimed = pick(iss.claimedName) || iss.id;
+    if (iss.registered === false) return el("span", null, claimed + " — ", el("mark", { class: "bad" }, t("issuerUnknown")));
+    return el("span", null, claimed + " — ", el("mark", { class: "warn" }, t("issuerUnchecked")));
   }
 
   function credentialCard(r, heading) {
