@@ -146,6 +146,9 @@ func (c *Contract) RevokeLearningRecord(ctx contractapi.TransactionContextInterf
 			return nil, err
 		}
 	} else if _, err := governingAdmin(ctx, action+" of other organisations"); err != nil {
+		if eduledger.ErrorCode(err) != eduledger.EFORBIDDEN {
+			return nil, err
+		}
 		return nil, eduledger.Errorf(eduledger.EFORBIDDEN, "only staff of %s or an admin of the governing organisation may revoke learning record %s", r.IssuerID, r.ID)
 	}
 	if r.Status == eduledger.RecordRevoked {
