@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/eduledger/eduledger"
+	"github.com/eduledger/eduledger/sdk/devnet"
 )
 
 // member is one of the network's peer organisations, as network/config/crypto-config.yaml names it.
@@ -23,17 +23,11 @@ var members = []member{
 // itself pairs with the school node.
 var trusted = map[string]string{"GovMSP": "SchoolMSP", "SchoolMSP": "GovMSP", "EnterpriseMSP": "GovMSP"}
 
-// demoOrgs are the demo organisations of the shared conventions, with the member hosting each.
-var demoOrgs = []eduledger.Organization{
-	{ID: "edu-bureau", MSPID: "GovMSP", Kind: eduledger.KindGovernment, RegionCode: "310000",
-		Name: eduledger.Name{Zh: "市教育局", En: "Municipal Education Bureau"}},
-	{ID: "riverside-university", MSPID: "SchoolMSP", Kind: eduledger.KindSchool, RegionCode: "310000",
-		Name: eduledger.Name{Zh: "滨江大学", En: "Riverside University"}},
-	{ID: "lakeside-college", MSPID: "SchoolMSP", Kind: eduledger.KindSchool, RegionCode: "310000",
-		Name: eduledger.Name{Zh: "湖畔职业学院", En: "Lakeside Vocational College"}},
-	{ID: "acme-networks", MSPID: "EnterpriseMSP", Kind: eduledger.KindEnterprise, RegionCode: "310000",
-		Name: eduledger.Name{Zh: "艾克米网络有限公司", En: "Acme Networks Ltd."}},
-}
+// demoOrgs are the demo organisations, with the member hosting each: the development network's
+// own list (sdk/devnet), so that the Fabric network mints staff identities for every organisation
+// the demo plays — the training centre and the university of another region included. The bureau
+// comes first.
+var demoOrgs = devnet.Organizations()
 
 func memberByMSP(mspID string) (member, bool) {
 	for _, m := range members {
