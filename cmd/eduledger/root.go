@@ -57,6 +57,14 @@ fresh ledger and checks every outcome.`,
 		newLedgerCmd(g, s),
 		newDemoCmd(g, s),
 		newHolderCmd(g, s),
+		newLearnerCmd(g, s),
+		newCardCmd(g, s),
+		newIssueCmd(g, s),
+		newJobCmd(g, s),
+		newCredentialCmd(g, s),
+		newRevokeCmd(g, s),
+		newKeysCmd(g, s),
+		newTokenCmd(g, s),
 	)
 	return root
 }
