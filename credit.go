@@ -370,9 +370,14 @@ type EntryUse struct {
 
 // CreditEntry is one lot of credits in a learner's account: Amount thousandths in a field at a
 // level, held by institution HolderID (the outcome's issuer for a deposit, the recognising
-// institution for a recognition), backed by Outcome. Remaining is what has not been used yet; Uses
-// says where the rest went, so Remaining = Amount − Σ Uses. Only the holder may redeem an entry;
-// another institution must recognise it first.
+// institution for a recognition), backed by Outcome. Remaining is what has not been used yet;
+// Redeemed and TransferredOut (to recognition entries) say where the rest went, so Remaining =
+// Amount − Redeemed − TransferredOut. Only the holder may redeem an entry; another institution must
+// recognise it first.
+//
+// An entry stays the same size however often it is used: it counts its uses (UseCount) and keeps
+// the last (LastUse). Each use is a new version of the entry, so the entry's history
+// (GetCreditEntryHistory) lists every use, and each redemption or recognition names its parts.
 type CreditEntry struct {
 	ID        string    `json:"id"`
 	LearnerID string    `json:"learnerId"`
@@ -382,6 +387,9 @@ type CreditEntry struct {
 	Level     int       `json:"level"`
 	Amount    int64     `json:"amount"`
 	Remaining int64     `json:"remaining"`
+	// Redeemed and TransferredOut are what redemptions and recognitions took from the entry.
+	Redeemed       int64 `json:"redeemed"`
+	TransferredOut int64 `json:"transferredOut"`
 	// Outcome is the learning outcome behind the credits; a recognition carries the outcome of the
 	// entry it recognises.
 	Outcome     Outcome `json:"outcome"`
@@ -389,13 +397,27 @@ type CreditEntry struct {
 	RuleVersion int     `json:"ruleVersion"`
 	// OriginalEntryID, FromRegion and CrossRegion describe a recognition: the entry recognised,
 	// the region of its holder, and whether that is another region than the recogniser's.
-	OriginalEntryID string     `json:"originalEntryId,omitempty"`
-	FromRegion      string     `json:"fromRegion,omitempty"`
-	CrossRegion     bool       `json:"crossRegion,omitempty"`
-	Uses            []EntryUse `json:"uses,omitempty"`
-	CreatedAt       time.Time  `json:"createdAt"`
-	CreatedBy       string     `json:"createdBy"`
-	TxID            string     `json:"txId"`
+	OriginalEntryID string    `json:"originalEntryId,omitempty"`
+	FromRegion      string    `json:"fromRegion,omitempty"`
+	CrossRegion     bool      `json:"crossRegion,omitempty"`
+	UseCount        int       `json:"useCount,omitempty"`
+	LastUse         *EntryUse `json:"lastUse,omitempty"`
+	CreatedAt       time.Time `json:"createdAt"`
+	CreatedBy       string    `json:"createdBy"`
+	TxID            string    `json:"txId"`
+}
+
+// Use records that amount of the entry went to kind's ref: it updates Remaining, the counters and
+// LastUse. The caller has checked that amount is positive and at most Remaining.
+func (e *CreditEntry) Use(u EntryUse) {
+	e.Remaining -= u.Amount
+	if u.Kind == UseRecognized {
+		e.TransferredOut += u.Amount
+	} else {
+		e.Redeemed += u.Amount
+	}
+	e.UseCount++
+	e.LastUse = &u
 }
 
 // DepositRequest asks to convert a learning outcome of a learner into credits under conversion rule

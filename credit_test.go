@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -325,5 +326,24 @@ func TestEveryRecordKindNeedsAnAccreditation(t *testing.T) {
 	}
 	if RecordKind("SEMINAR").AccreditationType() != "" {
 		t.Errorf("an unknown kind maps to an accreditation")
+	}
+}
+
+func TestAnEntryCountsItsUsesWithoutGrowing(t *testing.T) {
+	e := &CreditEntry{Amount: 4000, Remaining: 4000}
+	at := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	e.Use(EntryUse{Kind: UseRecognized, Ref: "e2", Amount: 1000, At: at})
+	e.Use(EntryUse{Kind: UseRedeemed, Ref: "r1", Amount: 2500, At: at})
+	if e.Remaining != 500 || e.TransferredOut != 1000 || e.Redeemed != 2500 || e.UseCount != 2 || e.LastUse.Ref != "r1" {
+		t.Fatalf("after two uses: %+v", e)
+	}
+	small, _ := json.Marshal(e)
+	for i := range 1000 {
+		e.Remaining++ // keep it positive; only the size matters here
+		e.Use(EntryUse{Kind: UseRedeemed, Ref: fmt.Sprintf("r%d", i+2), Amount: 1, At: at})
+	}
+	big, _ := json.Marshal(e)
+	if len(big) > len(small)+10 {
+		t.Errorf("a thousand uses grew the entry from %d to %d bytes", len(small), len(big))
 	}
 }

@@ -118,6 +118,7 @@ func signatures() map[string]signature {
 		"RecognizeCredits":            submit("recognition"),
 		"RedeemCredits":               submit("redemption"),
 		"GetCreditEntry":              evaluate("learnerId", "entryId"),
+		"GetCreditEntryHistory":       evaluate("learnerId", "entryId"),
 		"ListCreditEntries":           evaluate("learnerId", "pageSize", "bookmark"),
 		"GetRedemption":               evaluate("learnerId", "redemptionId"),
 		"ListRedemptions":             evaluate("learnerId", "pageSize", "bookmark"),

@@ -247,8 +247,7 @@ func (c *Contract) RecognizeCredits(ctx contractapi.TransactionContextInterface,
 		OriginalEntryID: orig.ID, FromRegion: holder.RegionCode, CrossRegion: holder.RegionCode != recognizer.RegionCode,
 		CreatedAt: now, CreatedBy: who.org.ID, TxID: stub.GetTxID(),
 	}
-	orig.Remaining -= amount
-	orig.Uses = append(orig.Uses, eduledger.EntryUse{Kind: eduledger.UseRecognized, Ref: e.ID, Amount: amount, At: now, TxID: stub.GetTxID()})
+	orig.Use(eduledger.EntryUse{Kind: eduledger.UseRecognized, Ref: e.ID, Amount: amount, At: now, TxID: stub.GetTxID()})
 	if _, err := putJSON(stub, origKey, orig); err != nil {
 		return nil, err
 	}
@@ -343,8 +342,7 @@ func (c *Contract) RedeemCredits(ctx contractapi.TransactionContextInterface, r 
 		updates[i] = update{e, k}
 	}
 	for i, u := range updates {
-		u.e.Remaining -= r.Parts[i].Amount
-		u.e.Uses = append(u.e.Uses, eduledger.EntryUse{Kind: eduledger.UseRedeemed, Ref: r.ID, Amount: r.Parts[i].Amount, At: now, TxID: stub.GetTxID()})
+		u.e.Use(eduledger.EntryUse{Kind: eduledger.UseRedeemed, Ref: r.ID, Amount: r.Parts[i].Amount, At: now, TxID: stub.GetTxID()})
 		if _, err := putJSON(stub, u.k, u.e); err != nil {
 			return nil, err
 		}
@@ -363,9 +361,22 @@ func (c *Contract) GetCreditEntry(ctx contractapi.TransactionContextInterface, l
 	return e, err
 }
 
-// ListCreditEntries returns one page of a learner's entries in the order they were made, each with
-// every use of its credits: the account's full history. Errors: INVALID, NOT_FOUND when the
-// learner has no account.
+// GetCreditEntryHistory returns every version of an entry, newest first: its creation and, for
+// each use, the version that use made, whose lastUse says which redemption or recognition took how
+// much. Errors: INVALID, NOT_FOUND.
+func (c *Contract) GetCreditEntryHistory(ctx contractapi.TransactionContextInterface, learnerID, entryID string) ([]CreditEntryVersion, error) {
+	_, ek, err := loadEntry(ctx.GetStub(), learnerID, entryID)
+	if err != nil {
+		return nil, err
+	}
+	h, err := history[eduledger.CreditEntry](ctx.GetStub(), ek)
+	return versions(h, err, func(e eduledger.HistoryEntry[eduledger.CreditEntry]) CreditEntryVersion { return CreditEntryVersion(e) })
+}
+
+// ListCreditEntries returns one page of a learner's entries in the order they were made, each
+// with what remains and how much was redeemed or transferred: the account's history at a glance
+// (GetCreditEntryHistory has every use of one entry). Errors: INVALID, NOT_FOUND when the learner
+// has no account.
 func (c *Contract) ListCreditEntries(ctx contractapi.TransactionContextInterface, learnerID string, pageSize int32, bookmark string) (*CreditEntryPage, error) {
 	stub := ctx.GetStub()
 	if _, err := loadAccount(stub, learnerID); err != nil {
@@ -456,13 +467,8 @@ func (c *Contract) GetCreditStatement(ctx contractapi.TransactionContextInterfac
 		} else {
 			b.Deposited += e.Amount
 		}
-		for _, u := range e.Uses {
-			if u.Kind == eduledger.UseRecognized {
-				b.TransferredOut += u.Amount
-			} else {
-				b.Redeemed += u.Amount
-			}
-		}
+		b.TransferredOut += e.TransferredOut
+		b.Redeemed += e.Redeemed
 		b.Balance += e.Remaining
 		if e.Remaining > 0 {
 			if err := checkBacking(stub, e, now, checked); err != nil {
@@ -612,4 +618,7 @@ type (
 	CreditEntryPage eduledger.Page[eduledger.CreditEntry]
 	// RedemptionPage is a page of a learner's redemptions.
 	RedemptionPage eduledger.Page[eduledger.Redemption]
+
+	// CreditEntryVersion is one committed version of a credit entry.
+	CreditEntryVersion eduledger.HistoryEntry[eduledger.CreditEntry]
 )

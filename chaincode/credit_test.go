@@ -243,7 +243,7 @@ func TestRecognitionTransfersCreditsAtTheRuleRate(t *testing.T) {
 	_, err = recognize(n.staff(t, riverside, eduledger.StaffRegistrar), "local", e.ID, 0)
 	wantCode(t, err, eduledger.ECONFLICT) // the local rule recognises computer-networks only
 	r2, err := recognize(west, "delta", e.ID, 0)
-	if err != nil || r2.Recognized.Amount != 2250 || r2.Original.Remaining != 0 || len(r2.Original.Uses) != 2 {
+	if err != nil || r2.Recognized.Amount != 2250 || r2.Original.Remaining != 0 || r2.Original.UseCount != 2 || r2.Original.TransferredOut != 4000 {
 		t.Fatalf("recognising the rest: %+v, %v; want 2.250 and nothing left", r2, err)
 	}
 	// Westlake's credits are in region 330100, which no rule lets anyone recognise from.
@@ -388,8 +388,11 @@ func TestConcurrentRedemptionsOfTheSameCreditsLetExactlyOneWin(t *testing.T) {
 	}
 	for _, id := range []string{a.ID, b.ID} {
 		e, err := clients[0].GetCreditEntry(ctx, l, id)
-		if err != nil || len(e.Uses) != 1 || e.Uses[0].Ref != rs.Items[0].ID {
+		if err != nil || e.UseCount != 1 || e.LastUse == nil || e.LastUse.Ref != rs.Items[0].ID {
 			t.Errorf("entry %s: %+v, %v; want one use, by the winner", id, e, err)
+		}
+		if h, err := clients[0].GetCreditEntryHistory(ctx, l, id); err != nil || len(h) != 2 {
+			t.Errorf("entry %s has %d versions, %v; want its deposit and the winning redemption", id, len(h), err)
 		}
 	}
 }

@@ -94,6 +94,7 @@ type modelEntry struct {
 	recognition                bool
 	amount, remaining          int64
 	transferred, redeemed      int64
+	uses                       int
 	outcome                    *modelOutcome
 }
 
@@ -255,6 +256,7 @@ func (p *property) recognize(t *testing.T) string {
 		}
 		e.remaining -= take
 		e.transferred += take
+		e.uses++
 		p.add(&modelEntry{id: got.ID, learner: e.learner, holder: r.recognizer.id, field: field, level: level, recognition: true,
 			amount: n, remaining: n, outcome: e.outcome})
 	}
@@ -314,6 +316,7 @@ func (p *property) redeem(t *testing.T) string {
 		for i, e := range mine {
 			e.remaining -= parts[i].Amount
 			e.redeemed += parts[i].Amount
+			e.uses++
 		}
 	}
 	return what
@@ -416,7 +419,8 @@ func (p *property) compare(t *testing.T) {
 		var prev time.Time
 		for _, g := range got {
 			m := p.entries[g.ID]
-			if m == nil || g.Amount != m.amount || g.Remaining != m.remaining || g.HolderID != m.holder {
+			if m == nil || g.Amount != m.amount || g.Remaining != m.remaining || g.HolderID != m.holder ||
+				g.Redeemed != m.redeemed || g.TransferredOut != m.transferred || g.UseCount != m.uses {
 				t.Errorf("learner %s: the ledger's entry %+v; the model's %+v", l, g, m)
 			}
 			if g.CreatedAt.Before(prev) {

@@ -151,11 +151,8 @@ func checkCreditResult(name string, strict func(any) error) (err error, known bo
 		return nil
 	}
 	entry := func(e *eduledger.CreditEntry) error {
-		used := int64(0)
-		for _, u := range e.Uses {
-			used += u.Amount
-		}
-		if e.Amount <= 0 || e.Remaining < 0 || e.Remaining != e.Amount-used || !eduledger.ValidField(e.Field) || e.TxID == "" {
+		if e.Amount <= 0 || e.Remaining < 0 || e.Redeemed < 0 || e.TransferredOut < 0 || e.Remaining != e.Amount-e.Redeemed-e.TransferredOut ||
+			(e.UseCount == 0) != (e.LastUse == nil) || !eduledger.ValidField(e.Field) || e.TxID == "" {
 			return fmt.Errorf("malformed entry %+v", e)
 		}
 		return nil
@@ -244,6 +241,19 @@ func checkCreditResult(name string, strict func(any) error) (err error, known bo
 			return err, true
 		}
 		return entry(&r.Recognized), true
+	case "GetCreditEntryHistory":
+		var h []eduledger.HistoryEntry[eduledger.CreditEntry]
+		if err := strict(&h); err != nil {
+			return err, true
+		}
+		for _, v := range h {
+			if v.Value == nil {
+				return fmt.Errorf("history version without a value"), true
+			}
+			if err := entry(v.Value); err != nil {
+				return err, true
+			}
+		}
 	case "ListCreditEntries":
 		var p eduledger.Page[eduledger.CreditEntry]
 		if err := strict(&p); err != nil {

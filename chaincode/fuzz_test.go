@@ -124,6 +124,7 @@ func FuzzTransactions(f *testing.F) {
 		"RecognizeCredits":            {{doc(&eduledger.RecognitionRequest{LearnerID: learner.ID, EntryID: cw.entry.ID, RuleID: cw.recognition.ID, Amount: 500})}},
 		"RedeemCredits":               {{doc(cw.redemption)}},
 		"GetCreditEntry":              {{learner.ID, cw.entry.ID}},
+		"GetCreditEntryHistory":       {{learner.ID, cw.entry.ID}},
 		"GetRedemption":               {{learner.ID, "fuzz-redemption"}},
 		"GetCreditStatement":          {{learner.ID, ""}, {learner.ID, riverside.id}},
 		"ListLearningRecordsByIssuer": {{riverside.id, "3", ""}},

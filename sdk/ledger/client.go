@@ -422,8 +422,15 @@ func (c *Client) GetCreditEntry(ctx context.Context, learnerID, entryID string) 
 	return evaluate[eduledger.CreditEntry](ctx, c, "GetCreditEntry", learnerID, entryID)
 }
 
+// GetCreditEntryHistory returns every version of an entry, newest first: its creation and one
+// version per use, whose LastUse names the redemption or recognition. Errors: INVALID, NOT_FOUND.
+func (c *Client) GetCreditEntryHistory(ctx context.Context, learnerID, entryID string) ([]eduledger.HistoryEntry[eduledger.CreditEntry], error) {
+	return evaluateList[eduledger.HistoryEntry[eduledger.CreditEntry]](ctx, c, "GetCreditEntryHistory", learnerID, entryID)
+}
+
 // ListCreditEntries returns a page of a learner's entries in the order they were made, each with
-// the uses of its credits. Errors: INVALID, NOT_FOUND when the learner has no account.
+// what remains and what was redeemed or transferred. Errors: INVALID, NOT_FOUND when the learner
+// has no account.
 func (c *Client) ListCreditEntries(ctx context.Context, learnerID string, pageSize int, bookmark string) (*eduledger.Page[eduledger.CreditEntry], error) {
 	return evaluate[eduledger.Page[eduledger.CreditEntry]](ctx, c, "ListCreditEntries", learnerID, strconv.Itoa(pageSize), bookmark)
 }

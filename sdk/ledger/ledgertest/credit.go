@@ -326,7 +326,8 @@ func (s *suite) testCreditBank(t *testing.T) {
 			r.OriginalEntryID != e.ID || !r.CrossRegion || r.FromRegion != "310104" || r.Field != e.Field || r.Level != e.Level || r.Outcome.ID != e.Outcome.ID {
 			t.Errorf("recognised entry %+v for %+v", r, e)
 		}
-		if o.Remaining != 0 || len(o.Uses) != 1 || o.Uses[0].Kind != eduledger.UseRecognized || o.Uses[0].Ref != r.ID || o.Uses[0].Amount != e.Amount {
+		if o.Remaining != 0 || o.TransferredOut != e.Amount || o.Redeemed != 0 || o.UseCount != 1 || o.LastUse == nil ||
+			o.LastUse.Kind != eduledger.UseRecognized || o.LastUse.Ref != r.ID || o.LastUse.Amount != e.Amount {
 			t.Errorf("original after recognition %+v", o)
 		}
 		recognized = append(recognized, &r)
@@ -387,11 +388,27 @@ func (s *suite) testCreditBank(t *testing.T) {
 	wantCode(t, err, eduledger.ECONFLICT) // a redemption ID is used once
 	// What is left is exact: 1.500 of the training credits.
 	left := must(remote.admin.GetCreditEntry(ctx, l.ID, recognized[2].ID))(t)
-	if left.Remaining != 1500 || len(left.Uses) != 1 || left.Uses[0].Ref != r.ID {
+	if left.Remaining != 1500 || left.Redeemed != 1000 || left.UseCount != 1 || left.LastUse == nil || left.LastUse.Ref != r.ID {
 		t.Errorf("the partly redeemed entry = %+v, want 1.500 left", left)
 	}
-	must(redeem(remote.admin, remote, s.id("transfer-3"), eduledger.Qualification{Code: "NETOPS-MODULE", Name: qual.Name, Credits: 1500},
+	r3 := must(redeem(remote.admin, remote, s.id("transfer-3"), eduledger.Qualification{Code: "NETOPS-MODULE", Name: qual.Name, Credits: 1500},
 		eduledger.RedemptionPart{EntryID: recognized[2].ID, Amount: 1500}))(t)
+	// The entry's history has every use, newest first, each naming its redemption.
+	h := must(s.govAdmin.GetCreditEntryHistory(ctx, l.ID, recognized[2].ID))(t)
+	var refs []string
+	for _, v := range h {
+		switch {
+		case v.Value == nil:
+			t.Errorf("history version %s without a value", v.TxID)
+		case v.Value.LastUse != nil:
+			refs = append(refs, v.Value.LastUse.Ref+"/"+eduledger.FormatCredits(v.Value.LastUse.Amount))
+		default:
+			refs = append(refs, "created/"+eduledger.FormatCredits(v.Value.Amount))
+		}
+	}
+	if want := []string{r3.ID + "/1.500", r.ID + "/1.000", "created/2.500"}; !slices.Equal(refs, want) {
+		t.Errorf("entry history %v, want %v", refs, want)
+	}
 	if g := must(s.govAdmin.GetRedemption(ctx, l.ID, r.ID))(t); g.TxID != r.TxID || len(g.Parts) != 3 {
 		t.Errorf("GetRedemption = %+v", g)
 	}
