@@ -95,6 +95,7 @@ type Server struct {
 	eng     *issuance.Engine
 	log     *slog.Logger
 	handler http.Handler
+	router  *chi.Mux
 	reader  ledger.Ledger
 }
 
@@ -130,7 +131,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.routes(r)
-	s.handler = r
+	s.handler, s.router = r, r
 	return s, nil
 }
 
