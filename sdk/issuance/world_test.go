@@ -242,3 +242,5 @@ func mustDate(s string) time.Time {
 	}
 	return t
 }
+
+func nowFunc() func() time.Time { return time.Now }
