@@ -2,6 +2,7 @@ package card
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -77,6 +78,53 @@ func TestRenderCard(t *testing.T) {
 	face.Portrait = nil
 	b, _ = r.PNG(face)
 	os.WriteFile(filepath.Join(dir, "card-revoked.png"), b, 0o644)
-	t.Log(dir)
-	_ = qr.M
+	m, err := png.Decode(bytes.NewReader(b))
+	if err != nil || m.Bounds().Dx() != Width || m.Bounds().Dy() != Height {
+		t.Fatalf("the card is not a %dx%d PNG: %v", Width, Height, err)
+	}
+	t.Logf("cards in %s", dir)
+}
+
+func TestAFontWithoutChineseGlyphsIsRefused(t *testing.T) {
+	const latin = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+	if _, err := os.Stat(latin); err != nil {
+		t.Skip("DejaVu Sans is not installed")
+	}
+	if _, err := NewRenderer(latin); !errors.Is(err, ErrNoCJK) {
+		t.Fatalf("NewRenderer(DejaVu Sans) = %v, want ErrNoCJK", err)
+	}
+	if _, err := NewRenderer(filepath.Join(t.TempDir(), "none.ttf")); err == nil {
+		t.Fatal("a missing font was accepted")
+	}
+}
+
+// TestTheQRCodeCarriesTheLinkModuleForModule reads the PNG back and compares every module with
+// the encoder's: the quiet zone and scaling must not shift or drop any.
+func TestTheQRCodeCarriesTheLinkModuleForModule(t *testing.T) {
+	link := "http://127.0.0.1:8081/v?d=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08&id=urn%3Auuid%3A4f1c9a2e-8b1d-4c3e-9a55-0c6d2b7f1e10"
+	for _, scale := range []int{1, 3, 8} {
+		b, err := QRPNG(link, scale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := qr.Encode(link, qr.M)
+		if m.Bounds().Dx() != (code.Size+8)*scale {
+			t.Fatalf("scale %d: %d pixels wide, want %d", scale, m.Bounds().Dx(), (code.Size+8)*scale)
+		}
+		for y := -4; y < code.Size+4; y++ {
+			for x := -4; x < code.Size+4; x++ {
+				r, _, _, _ := m.At((x+4)*scale+scale/2, (y+4)*scale+scale/2).RGBA()
+				if black := r < 0x8000; black != code.Black(x, y) {
+					t.Fatalf("scale %d: module (%d,%d) is black=%t, want %t", scale, x, y, black, code.Black(x, y))
+				}
+			}
+		}
+	}
+	if _, err := QRPNG(link, 0); err == nil {
+		t.Fatal("scale 0 was accepted")
+	}
 }
