@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,7 +188,51 @@ type batchRecord struct {
 	Error      string                `json:"error,omitempty"`
 }
 
-func keyReceiving(job string) string  { return "v/" + job }
+func keyReceiving(job string) string      { return "v/" + job }
+func keyMembers(job string, n int) string { return fmt.Sprintf("n/%s/%06d", job, n) }
+
+// member is one credential of a signed batch, as markAnchored and ExportJob need it: kept in one
+// value per batch so that they do not decode the batch's rows again.
+type member struct {
+	row                   int
+	learner, cred, digest string
+}
+
+func encodeMembers(ms []member) []byte {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%d\t%s\t%s\t%s\n", m.row, m.learner, m.cred, m.digest)
+	}
+	return []byte(b.String())
+}
+
+func decodeMembers(b []byte) ([]member, error) {
+	var out []member
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("issuance: damaged batch member list")
+		}
+		row, err := strconv.Atoi(f[0])
+		if err != nil {
+			return nil, fmt.Errorf("issuance: damaged batch member list: %w", err)
+		}
+		out = append(out, member{row: row, learner: f[1], cred: f[2], digest: f[3]})
+	}
+	return out, nil
+}
+
+// members returns the credentials of a signed batch.
+func (e *Engine) members(b *batchRecord) ([]member, error) {
+	raw, err := e.store.getRaw(keyMembers(b.Job, b.Number))
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("issuance: batch %d of job %s has no member list", b.Number, b.Job)
+	}
+	return decodeMembers(raw)
+}
 func keyUnfinished(job string) string { return "w/" + job }
 
 // CreateJob receives an upload and, when every row is valid (or the job skips invalid ones),
@@ -788,7 +833,9 @@ func (e *Engine) signBatch(ctx context.Context, org *hostedOrg, job *jobRecord, 
 	}
 	b.State, b.Root, b.Keys, b.Anchor, b.Error = batchSigned, batch.Root(), keys.ids(), batch.Anchor(), ""
 	lb := new(leveldb.Batch)
+	ms := make([]member, len(rows))
 	for i, r := range rows {
+		ms[i] = member{row: r.Row, learner: batch.LearnerID(i), cred: batch.ID(i), digest: batch.Digest(i)}
 		rec := credRecord{ID: batch.ID(i), Type: job.Type, OrgID: job.OrgID, LearnerID: batch.LearnerID(i), Digest: batch.Digest(i),
 			IssuedAt: b.Anchor.IssuedAt, ValidUntil: creds[i].ValidUntil.UTC().Truncate(time.Second), Keys: b.Keys,
 			Job: job.ID, Batch: b.Number, Row: r.Row, Root: b.Root, Seg: b.Seg, Off: offsets[i], Len: len(docs[i])}
@@ -796,6 +843,7 @@ func (e *Engine) signBatch(ctx context.Context, org *hostedOrg, job *jobRecord, 
 			return nil, err
 		}
 	}
+	lb.Put([]byte(keyMembers(job.ID, b.Number)), encodeMembers(ms))
 	if err := putJSON(lb, keyBatch(job.ID, b.Number), b); err != nil {
 		return nil, err
 	}
@@ -894,14 +942,14 @@ func (e *Engine) failBatch(b *batchRecord, reason string) error {
 
 // markAnchored records a batch as anchored and lists its credentials.
 func (e *Engine) markAnchored(job *jobRecord, b *batchRecord, got *eduledger.BatchAnchor) error {
-	rows, err := e.rowsFrom(job.ID, b.FirstRow, b.LastRow, 0)
+	ms, err := e.members(b)
 	if err != nil {
 		return err
 	}
 	b.State, b.TxID, b.AnchoredAt, b.Error = batchAnchored, got.TxID, got.AnchoredAt, ""
 	lb := new(leveldb.Batch)
-	for _, r := range rows {
-		indexCredential(lb, job.OrgID, r.Learner, r.Cred, b.Anchor.IssuedAt)
+	for _, m := range ms {
+		indexCredential(lb, job.OrgID, m.learner, m.cred, b.Anchor.IssuedAt)
 	}
 	if err := putJSON(lb, keyBatch(job.ID, b.Number), b); err != nil {
 		return err
@@ -1085,18 +1133,18 @@ func (e *Engine) ExportJob(ctx context.Context, p Principal, id string, fn func(
 		if b.State != batchAnchored {
 			continue
 		}
-		rows, err := e.rowsFrom(id, b.FirstRow, b.LastRow, 0)
+		ms, err := e.members(b)
 		if err != nil {
 			return err
 		}
-		if err := e.exportBatch(ctx, b, rows, fn); err != nil {
+		if err := e.exportBatch(ctx, b, ms, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (e *Engine) exportBatch(ctx context.Context, b *batchRecord, rows []rowRecord, fn func(*ExportedCredential) error) error {
+func (e *Engine) exportBatch(ctx context.Context, b *batchRecord, ms []member, fn func(*ExportedCredential) error) error {
 	f, err := e.segs.open(b.Seg)
 	if err != nil {
 		return err
@@ -1104,20 +1152,15 @@ func (e *Engine) exportBatch(ctx context.Context, b *batchRecord, rows []rowReco
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), credential.DefaultMaxBytes+1)
-	for _, r := range rows {
+	for _, m := range ms {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if !sc.Scan() {
-			return fmt.Errorf("issuance: segment %s ends before row %d: %v", b.Seg, r.Row, sc.Err())
+			return fmt.Errorf("issuance: segment %s ends before row %d: %v", b.Seg, m.row, sc.Err())
 		}
-		doc := sc.Bytes()
-		digest, err := credential.Digest(doc)
-		if err != nil {
-			return fmt.Errorf("issuance: segment %s, row %d: %w", b.Seg, r.Row, err)
-		}
-		if err := fn(&ExportedCredential{Row: r.Row, LearnerID: r.Learner, CredentialID: r.Cred, Digest: digest, BatchRoot: b.Root,
-			VerificationLink: verifier.Link(e.cfg.VerifierURL, r.Cred, digest, b.Root), Credential: json.RawMessage(slices.Clone(doc))}); err != nil {
+		if err := fn(&ExportedCredential{Row: m.row, LearnerID: m.learner, CredentialID: m.cred, Digest: m.digest, BatchRoot: b.Root,
+			VerificationLink: verifier.Link(e.cfg.VerifierURL, m.cred, m.digest, b.Root), Credential: json.RawMessage(slices.Clone(sc.Bytes()))}); err != nil {
 			return err
 		}
 	}
