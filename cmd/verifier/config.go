@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -58,6 +59,11 @@ func (c *Config) Validate() error {
 func loadConfig(args []string) (*Config, error) {
 	fs := pflag.NewFlagSet("verifier", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	// Flags are the configuration keys with "-" for "." (config.FlagName); "-" and "_" are the same
+	// in flag names, so --verifier-public-url is --verifier-public_url.
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
+	})
 	file := fs.String("config", "", "configuration file (YAML, JSON or TOML)")
 	d := defaultConfig()
 	fs.String("listen", d.Listen, "address to serve on, host:port")
