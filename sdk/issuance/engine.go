@@ -219,8 +219,6 @@ type Engine struct {
 	idemBusy map[string]bool
 
 	jobWake chan struct{}
-	jobMu   sync.Mutex
-	cancels map[string]bool
 
 	runOnce sync.Once
 	closed  chan struct{}
@@ -270,7 +268,7 @@ func New(ctx context.Context, cfg Config, conn ledger.Connector, reader ledger.L
 		segs:  &segments{dir: filepath.Join(cfg.DataDir, "segments")},
 		check: &checker{schemas: o.schemas, channel: cfg.Channel, chaincode: cfg.Chaincode},
 		orgs:  map[string]*hostedOrg{},
-		conns: map[string]ledger.Ledger{}, idemBusy: map[string]bool{}, cancels: map[string]bool{},
+		conns: map[string]ledger.Ledger{}, idemBusy: map[string]bool{},
 		jobWake: make(chan struct{}, 1), closed: make(chan struct{})}
 	e.rawRead = observed{reader, e.obs}
 	e.reader = ledger.NewClient(e.rawRead)

@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -331,15 +329,3 @@ func (e *Engine) RevokeKey(ctx context.Context, p Principal, keyID string, revok
 	out.Replacement = reg
 	return out, nil
 }
-
-// keyIDsOf returns the key IDs named by verification methods.
-func keyIDsOf(vms ...string) []string {
-	out := make([]string, len(vms))
-	for i, vm := range vms {
-		_, id, _ := strings.Cut(vm, "#")
-		out[i] = id
-	}
-	return out
-}
-
-var errNoKeys = errors.New("no keys")

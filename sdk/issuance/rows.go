@@ -136,10 +136,6 @@ func parseNumber(v string) (float64, error) {
 	return f, nil
 }
 
-func setString(dst *string) func(*Row, string) error {
-	return func(_ *Row, v string) error { *dst = v; return nil }
-}
-
 // csvColumns lists the columns of a CSV upload, named after the JSON members they set (the
 // credentialSubject members without their "subject." prefix).
 var csvColumns = []csvColumn{
