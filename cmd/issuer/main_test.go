@@ -106,7 +106,7 @@ func TestABadConfigurationExitsWithTwoNamingTheSetting(t *testing.T) {
 		{"an unknown backend", []string{"--ledger-backend", "couchdb"}, "ledger.backend"},
 		{"a malformed organisation", []string{"--issuer-orgs", "Riverside University"}, "organisation"},
 		{"fabric without a passphrase", []string{"--ledger-backend", "fabric"}, "fabric"},
-		{"a batch size of zero", []string{"--issuer-batch_size", "0"}, "issuer.batch_size"},
+		{"a batch size of zero", []string{"--issuer-batch-size", "0"}, "issuer.batch_size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out syncBuffer

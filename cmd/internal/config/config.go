@@ -4,7 +4,8 @@
 // receive plain structs.
 //
 // Keys come from `mapstructure` tags: a field Ledger.Backend tagged "ledger" and "backend" has the key
-// "ledger.backend", the environment variable EDULEDGER_LEDGER_BACKEND and the flag --ledger-backend.
+// "ledger.backend", the environment variable EDULEDGER_LEDGER_BACKEND and the flag --ledger-backend;
+// "issuer.batch_size" has EDULEDGER_ISSUER_BATCH_SIZE and --issuer-batch-size.
 package config
 
 import (
@@ -98,8 +99,9 @@ func Load(out any, file string, flags *pflag.FlagSet) error {
 	return nil
 }
 
-// FlagName returns the flag that sets a key: dots become hyphens.
-func FlagName(key string) string { return strings.ReplaceAll(key, ".", "-") }
+// FlagName returns the flag that sets a key: dots and underscores become hyphens
+// ("issuer.batch_size" is --issuer-batch-size).
+func FlagName(key string) string { return strings.NewReplacer(".", "-", "_", "-").Replace(key) }
 
 // EnvName returns the environment variable that sets a key.
 func EnvName(key string) string {

@@ -114,7 +114,8 @@ func TestPrintMasksSecrets(t *testing.T) {
 	if !strings.Contains(buf.String(), "ledger.backend = embedded") {
 		t.Fatalf("printed:\n%s", buf.String())
 	}
-	if EnvName("ledger.backend") != "EDULEDGER_LEDGER_BACKEND" || FlagName("ledger.backend") != "ledger-backend" {
+	if EnvName("ledger.backend") != "EDULEDGER_LEDGER_BACKEND" || FlagName("ledger.backend") != "ledger-backend" ||
+		FlagName("issuer.batch_size") != "issuer-batch-size" || EnvName("issuer.batch_size") != "EDULEDGER_ISSUER_BATCH_SIZE" {
 		t.Error("env or flag naming changed")
 	}
 }
