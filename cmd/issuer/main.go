@@ -16,11 +16,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -31,9 +29,7 @@ import (
 	"github.com/eduledger/eduledger"
 	"github.com/eduledger/eduledger/cmd/internal/backend"
 	"github.com/eduledger/eduledger/cmd/internal/config"
-	"github.com/eduledger/eduledger/internal/httpapi"
-	"github.com/eduledger/eduledger/internal/issuerapi"
-	"github.com/eduledger/eduledger/sdk/devnet"
+	"github.com/eduledger/eduledger/cmd/internal/services"
 )
 
 func main() {
@@ -81,62 +77,26 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer,
 		return err
 	}
 	defer b.Close()
-	if cfg.Ledger.Backend == backend.Embedded && cfg.Dev.Bootstrap {
-		rep, err := devnet.Bootstrap(ctx, b.Connector)
-		if err != nil {
-			return fmt.Errorf("bootstrap the development ledger: %w", err)
-		}
-		if rep.Initialised || len(rep.Admitted) > 0 || rep.Accreditations > 0 {
-			log.Info("bootstrapped the development ledger", "admitted", rep.Admitted, "accreditations", rep.Accreditations)
-		}
-	}
-	pass := cfg.Issuer.KeyPassphrase
-	if pass == "" {
-		if pass, err = issuerapi.DevPassphrase(cfg.Issuer.DataDir); err != nil {
+	if cfg.Dev.Bootstrap {
+		if err := services.Bootstrap(ctx, cfg.Ledger, b, log); err != nil {
 			return err
 		}
-		log.Warn("using the development key passphrase kept in the data directory; set issuer.key_passphrase in production",
-			"dir", cfg.Issuer.DataDir)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := issuerapi.New(ctx, cfg.api(pass), issuerapi.Deps{Connector: b.Connector, Reader: b.Reader,
-		Logger: log, Registry: reg})
+	svc, srv, err := services.Issuer(ctx, cfg.Issuer, b, log, reg)
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	if font := srv.Engine().CardFont(); font != "" {
-		log.Info("identity card images", "font", font)
-	}
+	defer svc.Close()
 	if cfg.Dev.Token {
-		org := cfg.Issuer.Orgs[0]
-		tok, err := srv.DevToken(org, eduledger.StaffRegistrar)
-		if err != nil {
+		if err := services.DevToken(stderr, srv, cfg.Issuer.Orgs[0], eduledger.StaffRegistrar); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "development registrar token of %s (replaced at every start):\n  export EDULEDGER_TOKEN=%s\n", org, tok)
 	}
-
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
+	var onReady func(string, string)
 	if ready != nil {
-		ready(ln.Addr().String())
+		onReady = func(_, addr string) { ready(addr) }
 	}
-	hs := httpapi.NewServer(srv.Handler(), log)
-	// Uploads of hundreds of thousands of rows and their exports take longer than ordinary calls.
-	hs.ReadTimeout, hs.WriteTimeout = cfg.Issuer.UploadTimeout, cfg.Issuer.UploadTimeout
-
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	runDone := make(chan error, 1)
-	go func() { runDone <- srv.Run(runCtx) }()
-	err = httpapi.Serve(ctx, hs, ln, log, cfg.ShutdownGrace)
-	cancel()
-	if rerr := <-runDone; rerr != nil && !errors.Is(rerr, context.Canceled) {
-		err = errors.Join(err, rerr)
-	}
-	return err
+	return services.Serve(ctx, log, cfg.ShutdownGrace, onReady, svc)
 }

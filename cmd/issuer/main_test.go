@@ -40,7 +40,7 @@ func TestTheServiceStartsServesAndStopsGracefully(t *testing.T) {
 	addrc := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--ledger-dir", filepath.Join(dir, "net"),
+		done <- run(ctx, []string{"--issuer-listen", "127.0.0.1:0", "--ledger-dir", filepath.Join(dir, "net"),
 			"--issuer-orgs", "riverside-university", "--dev-token", "--log-json=false"}, &out, func(a string) { addrc <- a })
 	}()
 	var addr string
@@ -101,7 +101,7 @@ func TestABadConfigurationExitsWithTwoNamingTheSetting(t *testing.T) {
 		mention string
 	}{
 		{"an unknown flag", []string{"--colour"}, "colour"},
-		{"a malformed listen address", []string{"--listen", "8080"}, "listen"},
+		{"a malformed listen address", []string{"--issuer-listen", "8080"}, "issuer.listen"},
 		{"a malformed log level", []string{"--log-level", "loud"}, "log.level"},
 		{"an unknown backend", []string{"--ledger-backend", "couchdb"}, "ledger.backend"},
 		{"a malformed organisation", []string{"--issuer-orgs", "Riverside University"}, "organisation"},
@@ -113,7 +113,7 @@ func TestABadConfigurationExitsWithTwoNamingTheSetting(t *testing.T) {
 			// Should a case be accepted by mistake, the service must not outlive the test.
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			args := append([]string{"--listen", "127.0.0.1:0", "--ledger-dir", filepath.Join(t.TempDir(), "net")}, tc.args...)
+			args := append([]string{"--issuer-listen", "127.0.0.1:0", "--ledger-dir", filepath.Join(t.TempDir(), "net")}, tc.args...)
 			code := run(ctx, args, &out, nil)
 			if code != 2 || !strings.Contains(out.String(), tc.mention) {
 				t.Fatalf("exit %d, output %q; want 2 mentioning %q", code, out.String(), tc.mention)
