@@ -2,7 +2,6 @@ package verifier
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/eduledger/eduledger"
 	"github.com/eduledger/eduledger/sdk/credential"
 	"github.com/eduledger/eduledger/sdk/dataintegrity"
+	"github.com/eduledger/eduledger/sdk/jsoncanon"
 )
 
 // credentialResult completes an offline report with the ledger checks.
@@ -20,9 +20,10 @@ func (v *Verifier) credentialResult(ctx context.Context, rep *credential.Report,
 	if rep.Type != "" {
 		info.TypeName = TypeName(rep.Type)
 	}
-	doc := rep.Document()
+	doc := rep.DocumentValue()
 	if doc != nil {
-		info.Name = docText(doc["name"])
+		name, _ := doc.Get("name")
+		info.Name = docText(name)
 		info.Fields = disclosedFields(doc)
 	}
 	res.Credential = info
@@ -48,9 +49,9 @@ func (v *Verifier) credentialResult(ctx context.Context, rep *credential.Report,
 
 	if rep.IssuerID != "" {
 		info.Issuer = &IssuerInfo{ID: rep.IssuerID, DID: eduledger.OrgDID(rep.IssuerID)}
-		if iss, ok := doc["issuer"].(map[string]any); ok {
-			info.Issuer.ClaimedName = docText(iss["name"])
-		}
+		iss, _ := doc.Get("issuer")
+		name, _ := iss.Get("name")
+		info.Issuer.ClaimedName = docText(name)
 		info.Issuer.fill(v.view.organization(ctx, rep.IssuerID))
 	}
 
@@ -250,7 +251,7 @@ func (v *Verifier) anchorCheck(ctx context.Context, rep *credential.Report) anch
 		return fail(tf("the batch %s… on the ledger holds %s credentials of %s, not %s credentials of %s",
 			"账本上的批次 %s… 属于 %s 的 %s，而非 %s 的 %s", short(rep.BatchRoot), b.anchor.Type, b.anchor.IssuerID, rep.Type, rep.IssuerID))
 	}
-	if size, ok := batchSize(rep.Document()); !ok || size != b.anchor.Count {
+	if size, ok := batchSize(rep.DocumentValue()); !ok || size != b.anchor.Count {
 		return fail(tf("the batch proof gives a batch size that differs from the %d credentials anchored", "批次证明中的批次大小与账本记录的 %d 份不符", b.anchor.Count))
 	}
 	rec, own, err := v.view.memberRecord(ctx, b, rep.ID)
@@ -284,25 +285,15 @@ func mismatch(rec *eduledger.CredentialAnchor, rep *credential.Report) (Text, bo
 }
 
 // batchSize reads batchSize from a credential's Merkle batch proof.
-func batchSize(doc map[string]any) (int, bool) {
-	var proofs []any
-	switch p := doc["proof"].(type) {
-	case []any:
-		proofs = p
-	case map[string]any:
-		proofs = []any{p}
-	}
-	for _, p := range proofs {
-		m, _ := p.(map[string]any)
-		if m["cryptosuite"] != dataintegrity.MLDSA44Merkle2026 {
+func batchSize(doc *jsoncanon.Value) (int, bool) {
+	proofs, _ := doc.Get("proof")
+	for _, p := range asList(proofs) {
+		if p.GetStr("cryptosuite") != dataintegrity.MLDSA44Merkle2026 {
 			continue
 		}
-		n, ok := m["batchSize"].(json.Number)
-		if !ok {
-			return 0, false
-		}
-		i, err := strconv.Atoi(string(n))
-		return i, err == nil
+		n, _ := p.Get("batchSize")
+		size, ok := n.Int()
+		return int(size), ok && size <= eduledger.MaxBatchSize
 	}
 	return 0, false
 }

@@ -2,11 +2,11 @@ package verifier
 
 import (
 	"cmp"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/eduledger/eduledger/sdk/jsoncanon"
 )
 
 // The fields a credential discloses, labelled for a clerk. Only what is in the credential is shown;
@@ -51,42 +51,46 @@ var achievementOrder = []string{"name", "achievementType", "fieldOfStudy", "spec
 // maxFields bounds what one credential contributes, whatever its size.
 const maxFields = 200
 
-func disclosedFields(doc map[string]any) []Field {
-	out := []Field{}
+func disclosedFields(doc *jsoncanon.Value) []Field {
+	out := make([]Field, 0, 16)
 	add := func(path string, v Text) {
 		if len(out) < maxFields && (v.En != "" || v.Zh != "") {
 			out = append(out, Field{Path: path, Label: labelOf(path), Value: v})
 		}
 	}
-	if d, ok := doc["description"]; ok {
+	if d, ok := doc.Get("description"); ok {
 		add("description", docText(d))
 	}
-	subj, _ := doc["credentialSubject"].(map[string]any)
+	subj, ok := doc.Get("credentialSubject")
+	if !ok || subj.Kind() != jsoncanon.Object {
+		return out
+	}
 	for _, k := range ordered(subj, fieldOrder) {
 		path := "credentialSubject." + k
-		switch val := subj[k]; k {
+		val, _ := subj.Get(k)
+		switch k {
 		case "type":
 		case "achievement":
-			ach, ok := val.(map[string]any)
-			if !ok {
+			if val.Kind() != jsoncanon.Object {
 				add(path, plain(val))
 				continue
 			}
-			for _, ak := range ordered(ach, achievementOrder) {
+			for _, ak := range ordered(val, achievementOrder) {
+				av, _ := val.Get(ak)
 				switch ak {
 				case "id", "type":
 				case "criteria":
-					if c, ok := ach[ak].(map[string]any); ok {
-						add(path+".criteria", docText(c["narrative"]))
+					if n, ok := av.Get("narrative"); ok {
+						add(path+".criteria", docText(n))
 					}
 				case "alignment":
-					for _, a := range asList(ach[ak]) {
-						if m, ok := a.(map[string]any); ok {
-							add(path+".alignment", plain(m["targetName"]))
+					for _, a := range asList(av) {
+						if n, ok := a.Get("targetName"); ok {
+							add(path+".alignment", plain(n))
 						}
 					}
 				default:
-					add(path+"."+ak, docText(ach[ak]))
+					add(path+"."+ak, docText(av))
 				}
 			}
 		case "result":
@@ -98,7 +102,7 @@ func disclosedFields(doc map[string]any) []Field {
 				add(path, courseText(rec))
 			}
 		case "activityStartDate", "activityEndDate":
-			add(path, plain(dateOnly(val)))
+			add(path, dateOnly(val))
 		default:
 			add(path, docText(val))
 		}
@@ -114,63 +118,68 @@ func labelOf(path string) Text {
 	return Text{Zh: name, En: name}
 }
 
-// ordered returns m's keys: those in first in that order, then the rest sorted.
-func ordered(m map[string]any, first []string) []string {
-	keys := make([]string, 0, len(m))
+// ordered returns an object's keys: those in first in that order, then the rest in canonical
+// order.
+func ordered(v *jsoncanon.Value, first []string) []string {
+	members := v.Members()
+	keys := make([]string, 0, len(members))
 	for _, k := range first {
-		if _, ok := m[k]; ok {
+		if _, ok := v.Get(k); ok {
 			keys = append(keys, k)
 		}
 	}
-	var rest []string
-	for k := range m {
-		if !slices.Contains(first, k) {
-			rest = append(rest, k)
+	for _, m := range members {
+		if !slices.Contains(first, m.Key) {
+			keys = append(keys, m.Key)
 		}
 	}
-	slices.Sort(rest)
-	return append(keys, rest...)
+	return keys
 }
 
-func asList(v any) []any {
-	if l, ok := v.([]any); ok {
-		return l
-	}
-	if v == nil {
+// asList returns an array's elements, or the value alone.
+func asList(v *jsoncanon.Value) []*jsoncanon.Value {
+	switch v.Kind() {
+	case jsoncanon.Null:
 		return nil
+	case jsoncanon.Array:
+		elems := v.Elems()
+		out := make([]*jsoncanon.Value, len(elems))
+		for i := range elems {
+			out[i] = &elems[i]
+		}
+		return out
 	}
-	return []any{v}
+	return []*jsoncanon.Value{v}
 }
 
 // docText reads a VC 2.0 value that may be a plain string, a language value object or an array of
 // them; any other value is rendered as text.
-func docText(v any) Text {
+func docText(v *jsoncanon.Value) Text {
 	var t Text
-	switch x := v.(type) {
-	case nil:
+	switch v.Kind() {
+	case jsoncanon.Null:
 		return t
-	case map[string]any:
-		if val, ok := x["@value"].(string); ok {
-			lang, _ := x["@language"].(string)
-			if strings.HasPrefix(strings.ToLower(lang), "zh") {
-				t.Zh = val
+	case jsoncanon.Object:
+		if val, ok := v.Get("@value"); ok {
+			s, _ := val.Str()
+			if isChinese(v.GetStr("@language")) {
+				t.Zh = s
 			} else {
-				t.En = val
+				t.En = s
 			}
 			return fill(t)
 		}
-	case []any:
+	case jsoncanon.Array:
 		var parts []Text
-		for _, e := range x {
-			if m, ok := e.(map[string]any); ok {
-				if val, ok := m["@value"].(string); ok {
-					if lang, _ := m["@language"].(string); strings.HasPrefix(strings.ToLower(lang), "zh") {
-						t.Zh = cmp.Or(t.Zh, val)
-					} else {
-						t.En = cmp.Or(t.En, val)
-					}
-					continue
+		for _, e := range asList(v) {
+			if val, ok := e.Get("@value"); ok && e.Kind() == jsoncanon.Object {
+				s, _ := val.Str()
+				if isChinese(e.GetStr("@language")) {
+					t.Zh = cmp.Or(t.Zh, s)
+				} else {
+					t.En = cmp.Or(t.En, s)
 				}
+				continue
 			}
 			parts = append(parts, docText(e))
 		}
@@ -190,6 +199,8 @@ func docText(v any) Text {
 	return plain(v)
 }
 
+func isChinese(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "zh") }
+
 func fill(t Text) Text {
 	if t.Zh == "" {
 		t.Zh = t.En
@@ -201,18 +212,17 @@ func fill(t Text) Text {
 }
 
 // plain renders a scalar (or, compactly, anything else) the same in both languages.
-func plain(v any) Text {
+func plain(v *jsoncanon.Value) Text {
 	var s string
-	switch x := v.(type) {
-	case nil:
-	case string:
-		s = x
-	case json.Number:
-		s = x.String()
-	case bool:
-		s = fmt.Sprint(x)
+	switch v.Kind() {
+	case jsoncanon.Null:
+	case jsoncanon.String:
+		s, _ = v.Str()
+	case jsoncanon.Number:
+		n, _ := v.Number()
+		s = n.String()
 	default:
-		b, _ := json.Marshal(x)
+		b, _ := jsoncanon.AppendValue(nil, v)
 		s = string(b)
 	}
 	if len(s) > 500 {
@@ -221,42 +231,42 @@ func plain(v any) Text {
 	return Text{Zh: s, En: s}
 }
 
-func dateOnly(v any) any {
-	s, ok := v.(string)
-	if !ok {
-		return v
+func dateOnly(v *jsoncanon.Value) Text {
+	if s, ok := v.Str(); ok {
+		if t, err := time.Parse(time.RFC3339, s); err == nil && t.UTC().Format("15:04:05") == "00:00:00" {
+			d := t.UTC().Format(time.DateOnly)
+			return Text{Zh: d, En: d}
+		}
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil && t.UTC().Format("15:04:05") == "00:00:00" {
-		return t.UTC().Format(time.DateOnly)
-	}
-	return s
+	return plain(v)
 }
 
-func resultText(r any) Text {
-	m, ok := r.(map[string]any)
-	if !ok {
+func resultText(r *jsoncanon.Value) Text {
+	if r.Kind() != jsoncanon.Object {
 		return plain(r)
 	}
 	var parts []string
 	for _, k := range []string{"value", "achievedLevel", "status"} {
-		if s, ok := m[k].(string); ok && s != "" {
+		if s := r.GetStr(k); s != "" {
 			parts = append(parts, s)
 		}
 	}
-	return plain(strings.Join(parts, " · "))
+	s := strings.Join(parts, " · ")
+	return Text{Zh: s, En: s}
 }
 
 // courseText renders one course of a transcript: code, name, results, credits and term.
-func courseText(rec any) Text {
-	m, _ := rec.(map[string]any)
-	subj, _ := m["credentialSubject"].(map[string]any)
-	ach, _ := subj["achievement"].(map[string]any)
-	name := docText(ach["name"])
-	if code, ok := ach["humanCode"].(string); ok && code != "" {
+func courseText(rec *jsoncanon.Value) Text {
+	subj, _ := rec.Get("credentialSubject")
+	ach, _ := subj.Get("achievement")
+	nameV, _ := ach.Get("name")
+	name := docText(nameV)
+	if code := ach.GetStr("humanCode"); code != "" {
 		name.En, name.Zh = code+" "+name.En, code+" "+name.Zh
 	}
 	var results []string
-	for _, r := range asList(subj["result"]) {
+	resV, _ := subj.Get("result")
+	for _, r := range asList(resV) {
 		if t := resultText(r); t.En != "" {
 			results = append(results, t.En)
 		}
@@ -266,11 +276,13 @@ func courseText(rec any) Text {
 		out.En += " — " + strings.Join(results, ", ")
 		out.Zh += " — " + strings.Join(results, "，")
 	}
-	if c, ok := subj["creditsEarned"].(json.Number); ok {
-		out.En += ", " + c.String() + " credits"
-		out.Zh += "，" + c.String() + " 学分"
+	if c, ok := subj.Get("creditsEarned"); ok {
+		if n, ok := c.Number(); ok {
+			out.En += ", " + n.String() + " credits"
+			out.Zh += "，" + n.String() + " 学分"
+		}
 	}
-	if term, ok := subj["term"].(string); ok && term != "" {
+	if term := subj.GetStr("term"); term != "" {
 		out.En += " (" + term + ")"
 		out.Zh += "（" + term + "）"
 	}

@@ -1,7 +1,9 @@
 package verifier_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/eduledger/eduledger"
@@ -50,6 +52,15 @@ func FuzzVerify(f *testing.F) {
 			if c.Reason.En == "" || c.Reason.Zh == "" {
 				t.Fatalf("check %s has no reason in both languages", c.Name)
 			}
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r); err != nil {
+			t.Fatalf("encoding/json cannot render the result: %v", err)
+		}
+		if got := append(r.AppendJSON(nil), '\n'); string(got) != want.String() {
+			t.Fatalf("AppendJSON differs from encoding/json:\n%s\n%s", got, want.String())
 		}
 	})
 }

@@ -51,16 +51,15 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, data []byte) *Result 
 
 // presentedChallenge reads the challenge a presentation's proof answers ("" when there is none).
 func presentedChallenge(data []byte) string {
-	doc, err := jsoncanon.ParseObject(data, documentLimits)
+	doc, err := jsoncanon.ParseObjectValue(data, documentLimits)
 	if err != nil {
 		return ""
 	}
-	p, _ := doc["proof"].(map[string]any)
-	if l, ok := doc["proof"].([]any); ok && len(l) == 1 {
-		p, _ = l[0].(map[string]any)
+	p, _ := doc.Get("proof")
+	if l := p.Elems(); len(l) == 1 {
+		p = &l[0]
 	}
-	c, _ := p["challenge"].(string)
-	return c
+	return p.GetStr("challenge")
 }
 
 // holderCheck carries one of the holder library's checks over.
@@ -121,8 +120,8 @@ func (v *Verifier) bindingCheck(ctx context.Context, hr *holder.PresentationRepo
 	case l.Status == eduledger.LearnerSuspended:
 		return check(credential.Failed, tf("learner %s's education identity is suspended on the ledger", "学习者 %s 的教育身份已被暂停", hr.LearnerID))
 	}
-	subj, _ := hr.Card.Document()["credentialSubject"].(map[string]any)
-	cardKey, _ := subj["publicKeyMultibase"].(string)
+	subj, _ := hr.Card.DocumentValue().Get("credentialSubject")
+	cardKey := subj.GetStr("publicKeyMultibase")
 	if len(l.HolderKeys) > 0 && !slices.Contains(l.HolderKeys, cardKey) {
 		return check(credential.Failed, tf("the key on the identity card is no longer registered for learner %s on the ledger",
 			"身份证上的密钥已不再登记为学习者 %s 的密钥", hr.LearnerID))

@@ -3,7 +3,6 @@ package verifier
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,7 +96,7 @@ var documentLimits = jsoncanon.Limits{MaxBytes: MaxPresentationBytes, MaxDepth: 
 // is neither: INVALID when it is not a JSON object within the limits, without duplicate keys,
 // whose type names VerifiableCredential or VerifiablePresentation.
 func (v *Verifier) Verify(ctx context.Context, data []byte) (*Result, error) {
-	doc, err := jsoncanon.ParseObject(data, documentLimits)
+	doc, err := jsoncanon.ParseObjectValue(data, documentLimits)
 	if err != nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "the document is not acceptable JSON: %w", err)
 	}
@@ -108,28 +107,30 @@ func (v *Verifier) Verify(ctx context.Context, data []byte) (*Result, error) {
 		if len(data) > MaxCredentialBytes {
 			return nil, eduledger.Errorf(eduledger.EINVALID, "a credential must be at most %d bytes; this one has %d", MaxCredentialBytes, len(data))
 		}
-		return v.VerifyCredentialDocument(ctx, doc), nil
+		return v.VerifyCredentialValue(ctx, doc), nil
 	}
 	return nil, eduledger.Errorf(eduledger.EINVALID, `the document is neither a verifiable credential nor a presentation: its "type" must name VerifiableCredential or VerifiablePresentation`)
 }
 
 // kindOf tells a credential from a presentation by its type ("" for neither).
-func kindOf(doc map[string]any) string {
-	var types []any
-	switch t := doc["type"].(type) {
-	case string:
-		types = []any{t}
-	case []any:
-		types = t
+func kindOf(doc *jsoncanon.Value) string {
+	t, _ := doc.Get("type")
+	credential := false
+	for _, e := range asList(t) {
+		switch s, _ := e.Str(); s {
+		case "VerifiablePresentation":
+			return KindPresentation
+		case credentialType:
+			credential = true
+		}
 	}
-	switch {
-	case slices.Contains(types, any("VerifiablePresentation")):
-		return KindPresentation
-	case slices.Contains(types, any(credential.TypeVerifiableCredential)):
+	if credential {
 		return KindCredential
 	}
 	return ""
 }
+
+const credentialType = credential.TypeVerifiableCredential
 
 // VerifyCredential checks a credential given as JSON, every check, offline and against the ledger.
 // It never fails: what does not verify is said by the Result.
@@ -137,10 +138,10 @@ func (v *Verifier) VerifyCredential(ctx context.Context, data []byte) *Result {
 	return v.finish(KindCredential, v.credentialResult(ctx, v.creds.Verify(ctx, data), v.o.now()))
 }
 
-// VerifyCredentialDocument is VerifyCredential for a credential already parsed with
-// jsoncanon.Parse. doc must not be modified afterwards.
-func (v *Verifier) VerifyCredentialDocument(ctx context.Context, doc map[string]any) *Result {
-	return v.finish(KindCredential, v.credentialResult(ctx, v.creds.VerifyDocument(ctx, doc), v.o.now()))
+// VerifyCredentialValue is VerifyCredential for a credential already parsed with
+// jsoncanon.ParseValue. doc must not be modified afterwards.
+func (v *Verifier) VerifyCredentialValue(ctx context.Context, doc *jsoncanon.Value) *Result {
+	return v.finish(KindCredential, v.credentialResult(ctx, v.creds.VerifyValue(ctx, doc), v.o.now()))
 }
 
 func (v *Verifier) finish(kind string, r *Result) *Result {

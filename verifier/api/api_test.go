@@ -21,12 +21,16 @@ import (
 	"github.com/eduledger/eduledger/sdk/devnet"
 	"github.com/eduledger/eduledger/verifier"
 	"github.com/eduledger/eduledger/verifier/api"
+	"github.com/eduledger/eduledger/verifier/loadtest"
 	"github.com/eduledger/eduledger/verifier/verifiertest"
 )
 
 var net *verifiertest.Network
 
 func TestMain(m *testing.M) {
+	if os.Getenv(loadgenEnv) != "" {
+		os.Exit(loadtest.Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	dir, err := os.MkdirTemp("", "verifier-api-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 
@@ -25,6 +28,37 @@ type handlers struct {
 	engine  *verifier.Verifier
 	log     *slog.Logger
 	maxBody int64
+	bufs    sync.Pool // *bytes.Buffer for answers
+}
+
+// writeJSON renders v whole before sending it, so that the answer goes out with its length in one
+// write rather than chunked.
+func (h *handlers) writeJSON(w http.ResponseWriter, v any) {
+	buf, _ := h.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	if r, ok := v.(*verifier.Result); ok {
+		// The answer of every verification: rendered without reflection (verifier.Result.AppendJSON
+		// writes what encoding/json would).
+		buf.Write(append(r.AppendJSON(buf.AvailableBuffer()), '\n'))
+	} else {
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			h.log.Error("encode an answer", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+	if buf.Cap() <= 1<<20 {
+		h.bufs.Put(buf)
+	}
 }
 
 // verify answers POST /v1/verify: a credential or presentation as the JSON body, or uploaded as the
@@ -44,7 +78,7 @@ func (h *handlers) verify(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, h.log, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, res)
+	h.writeJSON(w, res)
 }
 
 // documentFields are the form fields a multipart upload may carry the document in.
@@ -63,7 +97,7 @@ func readDocument(r *http.Request) ([]byte, error) {
 	case mt == "multipart/form-data":
 		return readUpload(r, params["boundary"])
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		return readAll(r.Body)
+		return readAll(r.Body, r.ContentLength)
 	}
 	return nil, &problem.Error{Code: problem.CodeUnsupportedMediaType,
 		Detail: fmt.Sprintf("a %s body is not accepted: send JSON (application/json) or multipart/form-data", mt)}
@@ -90,7 +124,7 @@ func readUpload(r *http.Request, boundary string) ([]byte, error) {
 		if doc != nil {
 			return nil, eduledger.Errorf(eduledger.EINVALID, "upload one document per request")
 		}
-		if doc, err = readAll(part); err != nil {
+		if doc, err = readAll(part, -1); err != nil {
 			return nil, err
 		}
 	}
@@ -100,8 +134,26 @@ func readUpload(r *http.Request, boundary string) ([]byte, error) {
 	return doc, nil
 }
 
-func readAll(body io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(body)
+// readAll reads a body; size, when known (Content-Length, which the body limit has already
+// checked), sizes the buffer at once.
+func readAll(body io.Reader, size int64) ([]byte, error) {
+	var b []byte
+	var err error
+	if size > 0 {
+		b = make([]byte, size)
+		var n int
+		n, err = io.ReadFull(body, b)
+		b = b[:n]
+		if err == nil {
+			// Anything past Content-Length is not part of the body; net/http stops there.
+			var one [1]byte
+			if m, _ := body.Read(one[:]); m > 0 {
+				err = errors.New("body longer than Content-Length")
+			}
+		}
+	} else {
+		b, err = io.ReadAll(body)
+	}
 	if err != nil {
 		return nil, bodyError(err, "the body could not be read")
 	}
@@ -130,7 +182,7 @@ func (h *handlers) challenge(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, h.log, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, c)
+	h.writeJSON(w, c)
 }
 
 // lookup answers GET /v1/lookup?q=<link, query or card token>; the parameters of a verification
@@ -158,7 +210,7 @@ func (h *handlers) lookup(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, h.log, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, rep)
+	h.writeJSON(w, rep)
 }
 
 // status answers GET /v1/credentials/{id}/status[?batchRoot=…]. Credential IDs may hold "/", so
@@ -184,7 +236,7 @@ func (h *handlers) status(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, h.log, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, rep)
+	h.writeJSON(w, rep)
 }
 
 // issuers answers GET /v1/issuers?pageSize=&bookmark=.
@@ -208,7 +260,7 @@ func (h *handlers) issuers(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, h.log, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, p)
+	h.writeJSON(w, p)
 }
 
 // issuer answers GET /v1/issuers/{id}.
@@ -222,7 +274,7 @@ func (h *handlers) issuer(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, h.log, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, d)
+	h.writeJSON(w, d)
 }
 
 // onlyParams refuses query parameters the endpoint does not know, and repeated ones: a typo should
