@@ -41,11 +41,11 @@ func envInt(name string, def int) int {
 //	go test -run '^$' -bench BenchmarkLoad -benchtime 1x ./verifier/api/
 //
 // EDULEDGER_LOAD_REQUESTS (default 30,000 batch credentials; a fifth as many issued alone) and
-// EDULEDGER_LOAD_CLIENTS (default 8, enough to keep two cores busy) change the size;
+// EDULEDGER_LOAD_CLIENTS (default 12: enough to keep two cores busy, few enough to keep queues short) change the size;
 // EDULEDGER_LOAD_CPUPROFILE=file profiles the service while it is under load.
 func BenchmarkLoad(b *testing.B) {
 	requests := envInt("EDULEDGER_LOAD_REQUESTS", 30_000)
-	clients := envInt("EDULEDGER_LOAD_CLIENTS", 8)
+	clients := envInt("EDULEDGER_LOAD_CLIENTS", 12)
 	for _, mode := range []struct {
 		name    string
 		batched bool
