@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -15,10 +13,10 @@ import (
 	"github.com/eduledger/eduledger/verifier/api"
 )
 
-// Config is the verifier binary's configuration.
+// Config is the verifier binary's configuration. Keys, environment variables and flags follow
+// cmd/internal/config: verifier.public_url is EDULEDGER_VERIFIER_PUBLIC_URL and
+// --verifier-public-url.
 type Config struct {
-	// Listen is the address to serve on, host:port.
-	Listen string `mapstructure:"listen"`
 	// ShutdownGrace is how long in-flight requests get on SIGTERM.
 	ShutdownGrace time.Duration `mapstructure:"shutdown_grace"`
 	Log           struct {
@@ -34,17 +32,14 @@ type Config struct {
 }
 
 func defaultConfig() *Config {
-	c := &Config{Listen: "127.0.0.1:8081", ShutdownGrace: 10 * time.Second, Verifier: api.DefaultConfig()}
-	c.Log.Level = "info"
+	c := &Config{ShutdownGrace: 10 * time.Second, Verifier: api.DefaultConfig()}
+	c.Log.Level, c.Log.JSON = "info", true
 	c.Ledger.Backend, c.Ledger.Dir, c.Ledger.ReaderMSP = backend.Embedded, ".eduledger", devnet.GovMSP
 	return c
 }
 
 // Validate checks the whole configuration before anything is opened.
 func (c *Config) Validate() error {
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		return fmt.Errorf("listen %q must be host:port", c.Listen)
-	}
 	if c.ShutdownGrace <= 0 {
 		return fmt.Errorf("shutdown_grace must be positive")
 	}
@@ -59,25 +54,21 @@ func (c *Config) Validate() error {
 func loadConfig(args []string) (*Config, error) {
 	fs := pflag.NewFlagSet("verifier", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	// Flags are the configuration keys with "-" for "." (config.FlagName); "-" and "_" are the same
-	// in flag names, so --verifier-public-url is --verifier-public_url.
-	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
-		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
-	})
 	file := fs.String("config", "", "configuration file (YAML, JSON or TOML)")
 	d := defaultConfig()
-	fs.String("listen", d.Listen, "address to serve on, host:port")
-	fs.Duration("shutdown-grace", d.ShutdownGrace, "how long in-flight requests get on shutdown")
-	fs.String("log-level", d.Log.Level, "log level: debug, info, warn or error")
-	fs.Bool("log-json", false, "log JSON lines instead of text")
-	fs.String("ledger-backend", d.Ledger.Backend, "ledger backend: embedded or fabric")
-	fs.String("ledger-dir", d.Ledger.Dir, "development network directory (embedded backend)")
-	fs.String("ledger-reader-msp", d.Ledger.ReaderMSP, "MSP of the member identity that reads the ledger")
-	fs.String("verifier-public-url", d.Verifier.PublicURL, "where clients reach the service; its host is the presentation domain")
-	fs.Float64("verifier-rate-limit-per-second", d.Verifier.RateLimit.PerSecond, "requests a second per client")
-	fs.Int("verifier-rate-limit-burst", d.Verifier.RateLimit.Burst, "requests a client may send at once")
-	fs.StringSlice("verifier-cors-origins", d.Verifier.CORSOrigins, "web origins allowed to call the API (\"*\": any)")
-	fs.StringSlice("verifier-trusted-proxies", nil, "networks whose X-Forwarded-For is believed")
+	flag := config.FlagName
+	fs.String(flag("verifier.listen"), d.Verifier.Listen, "address to serve on, host:port")
+	fs.String(flag("verifier.public_url"), d.Verifier.PublicURL, "where clients reach the service; its host is the presentation domain")
+	fs.Float64(flag("verifier.rate_limit.per_second"), d.Verifier.RateLimit.PerSecond, "requests a second per client")
+	fs.Int(flag("verifier.rate_limit.burst"), d.Verifier.RateLimit.Burst, "requests a client may send at once")
+	fs.StringSlice(flag("verifier.cors_origins"), d.Verifier.CORSOrigins, "web origins allowed to call the API (\"*\": any)")
+	fs.StringSlice(flag("verifier.trusted_proxies"), nil, "networks whose X-Forwarded-For is believed")
+	fs.Duration(flag("shutdown_grace"), d.ShutdownGrace, "how long in-flight requests get on shutdown")
+	fs.String(flag("ledger.backend"), d.Ledger.Backend, "ledger backend: embedded or fabric")
+	fs.String(flag("ledger.dir"), d.Ledger.Dir, "development network directory (embedded backend)")
+	fs.String(flag("ledger.reader_msp"), d.Ledger.ReaderMSP, "MSP of the member identity that reads the ledger")
+	fs.String(flag("log.level"), d.Log.Level, "log level: debug, info, warn or error")
+	fs.Bool(flag("log.json"), d.Log.JSON, "log JSON lines (false: text)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@
 // events to keep its cache fresh. `eduledger run` runs the same service beside the issuer service in
 // one process.
 //
-// Configuration, highest precedence first: flags, environment (EDULEDGER_LISTEN,
+// Configuration, highest precedence first: flags, environment (EDULEDGER_VERIFIER_LISTEN,
 // EDULEDGER_VERIFIER_PUBLIC_URL, EDULEDGER_LEDGER_BACKEND, …), a YAML/JSON/TOML file (--config),
 // defaults. It is printed at start-up. Exit status: 2 for a bad configuration, 1 for any other
 // failure, 0 after a clean shutdown on SIGINT or SIGTERM.
@@ -79,9 +79,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, listening func(ad
 		return &usageError{err}
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := net.Listen("tcp", cfg.Verifier.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return fmt.Errorf("listen on %s: %w", cfg.Verifier.Listen, err)
 	}
 	if listening != nil {
 		listening(ln.Addr().String())

@@ -21,33 +21,33 @@ import (
 
 func TestConfigTakesFlagsOverEnvironmentOverFileOverDefaults(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "verifier.yaml")
-	if err := os.WriteFile(file, []byte("listen: 127.0.0.1:9001\nverifier:\n  public_url: https://file.example\n  rate_limit:\n    burst: 7\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("verifier:\n  listen: 127.0.0.1:9001\n  public_url: https://file.example\n  rate_limit:\n    burst: 7\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("defaults alone", func(t *testing.T) {
 		cfg, err := loadConfig(nil)
-		if err != nil || cfg.Listen != "127.0.0.1:8081" || cfg.Ledger.Dir != ".eduledger" || cfg.Verifier.RateLimit.Burst != 60 {
+		if err != nil || cfg.Verifier.Listen != "127.0.0.1:8081" || cfg.Ledger.Dir != ".eduledger" || cfg.Verifier.RateLimit.Burst != 60 {
 			t.Fatalf("%+v, %v", cfg, err)
 		}
 	})
 	t.Run("the file over the defaults", func(t *testing.T) {
 		cfg, err := loadConfig([]string{"--config", file})
-		if err != nil || cfg.Listen != "127.0.0.1:9001" || cfg.Verifier.PublicURL != "https://file.example" || cfg.Verifier.RateLimit.Burst != 7 {
+		if err != nil || cfg.Verifier.Listen != "127.0.0.1:9001" || cfg.Verifier.PublicURL != "https://file.example" || cfg.Verifier.RateLimit.Burst != 7 {
 			t.Fatalf("%+v, %v", cfg, err)
 		}
 	})
 	t.Run("the environment over the file", func(t *testing.T) {
-		t.Setenv("EDULEDGER_LISTEN", "127.0.0.1:9002")
+		t.Setenv("EDULEDGER_VERIFIER_LISTEN", "127.0.0.1:9002")
 		t.Setenv("EDULEDGER_VERIFIER_CORS_ORIGINS", "https://a.example,https://b.example")
 		cfg, err := loadConfig([]string{"--config", file})
-		if err != nil || cfg.Listen != "127.0.0.1:9002" || len(cfg.Verifier.CORSOrigins) != 2 {
+		if err != nil || cfg.Verifier.Listen != "127.0.0.1:9002" || len(cfg.Verifier.CORSOrigins) != 2 {
 			t.Fatalf("%+v, %v", cfg, err)
 		}
 	})
 	t.Run("flags over the environment", func(t *testing.T) {
-		t.Setenv("EDULEDGER_LISTEN", "127.0.0.1:9002")
-		cfg, err := loadConfig([]string{"--config", file, "--listen", "127.0.0.1:9003", "--verifier-rate-limit-burst", "9"})
-		if err != nil || cfg.Listen != "127.0.0.1:9003" || cfg.Verifier.RateLimit.Burst != 9 {
+		t.Setenv("EDULEDGER_VERIFIER_LISTEN", "127.0.0.1:9002")
+		cfg, err := loadConfig([]string{"--config", file, "--verifier-listen", "127.0.0.1:9003", "--verifier-rate-limit-burst", "9"})
+		if err != nil || cfg.Verifier.Listen != "127.0.0.1:9003" || cfg.Verifier.RateLimit.Burst != 9 {
 			t.Fatalf("%+v, %v", cfg, err)
 		}
 	})
@@ -65,7 +65,7 @@ func TestABadConfigurationIsAUsageError(t *testing.T) {
 		{"a misspelt section in the file", []string{"--config", bad}},
 		{"a missing file", []string{"--config", "/nonexistent/verifier.yaml"}},
 		{"a relative public URL", []string{"--verifier-public-url", "verify"}},
-		{"a listen address without a port", []string{"--listen", "localhost"}},
+		{"a listen address without a port", []string{"--verifier-listen", "localhost"}},
 		{"an unknown backend", []string{"--ledger-backend", "postgres"}},
 		{"a log level that does not exist", []string{"--log-level", "loud"}},
 	} {
@@ -74,7 +74,7 @@ func TestABadConfigurationIsAUsageError(t *testing.T) {
 			// harmless to start and a deadline.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			args := append([]string{"--ledger-dir", filepath.Join(t.TempDir(), "net"), "--listen", "127.0.0.1:0"}, tc.args...)
+			args := append([]string{"--ledger-dir", filepath.Join(t.TempDir(), "net"), "--verifier-listen", "127.0.0.1:0"}, tc.args...)
 			err := run(ctx, args, io.Discard, nil)
 			var u *usageError
 			if !errors.As(err, &u) {
@@ -114,7 +114,7 @@ func TestTheBinaryServesTheLedgerAndStopsCleanly(t *testing.T) {
 	done := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() {
-		done <- run(runCtx, []string{"--ledger-dir", dir, "--ledger-reader-msp", devnet.EnterpriseMSP, "--listen", "127.0.0.1:0", "--log-json"},
+		done <- run(runCtx, []string{"--ledger-dir", dir, "--ledger-reader-msp", devnet.EnterpriseMSP, "--verifier-listen", "127.0.0.1:0"},
 			&lockedWriter{w: &logs}, func(a string) { addr <- a })
 	}()
 	var base string

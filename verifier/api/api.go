@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -29,6 +30,9 @@ import (
 
 // Config is the verifier service's configuration (the `verifier` section of a binary's config).
 type Config struct {
+	// Listen is the address the service is served on, host:port. New does not listen: the binary
+	// (cmd/verifier, or `eduledger run`) does.
+	Listen string `mapstructure:"listen"`
 	// PublicURL is where clients reach the service ("https://verify.example.edu.cn"). Its host is
 	// the domain presentations must be bound to.
 	PublicURL string `mapstructure:"public_url"`
@@ -65,6 +69,7 @@ type Cache struct {
 // client with bursts of 60, any origin.
 func DefaultConfig() Config {
 	return Config{
+		Listen:            "127.0.0.1:8081",
 		PublicURL:         "http://127.0.0.1:8081",
 		MaxBodyBytes:      verifier.MaxPresentationBytes + 64<<10,
 		RequestTimeout:    15 * time.Second,
@@ -77,6 +82,9 @@ func DefaultConfig() Config {
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("verifier.listen %q must be host:port", c.Listen)
+	}
 	u, err := url.Parse(c.PublicURL)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
