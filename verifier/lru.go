@@ -153,17 +153,6 @@ func (c *lru[V]) set(key string, v V) {
 	s.insert(key, &lruEntry[V]{val: v, ok: true, stored: c.now()})
 }
 
-// update changes a stored value in place, keeping its age; it does nothing when key is absent or
-// being fetched.
-func (c *lru[V]) update(key string, f func(V) V) {
-	s := c.shard(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e := s.items[key]; e != nil && e.ready() && e.ok && e.err == nil {
-		e.val = f(e.val)
-	}
-}
-
 // remove forgets key, including a fetch in flight (its result will not be stored).
 func (c *lru[V]) remove(key string) {
 	s := c.shard(key)
@@ -183,18 +172,6 @@ func (c *lru[V]) flush() {
 		s.order.Init()
 		s.mu.Unlock()
 	}
-}
-
-// len returns the number of entries (for metrics and tests).
-func (c *lru[V]) len() int {
-	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		n += len(s.items)
-		s.mu.Unlock()
-	}
-	return n
 }
 
 func (c *lru[V]) stat(hit bool) {
