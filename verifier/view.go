@@ -342,6 +342,7 @@ type keyResolver struct {
 	bare bool
 }
 
+// ResolveKey returns the issuer key a verification method names, from the view.
 func (r keyResolver) ResolveKey(ctx context.Context, vm string) (*dataintegrity.Key, error) {
 	orgID, keyID, ok := eduledger.ParseKeyDID(vm)
 	if !ok {

@@ -185,9 +185,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Method(http.MethodGet, "/", page)
-	r.Method(http.MethodGet, "/v", page)
-	r.Method(http.MethodGet, "/assets/*", page)
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		r.Method(m, "/", page)
+		r.Method(m, "/v", page)
+		r.Method(m, "/assets/*", page)
+	}
 	r.Get("/openapi.json", serveOpenAPI)
 	lim := newLimiter(cfg.RateLimit.PerSecond, cfg.RateLimit.Burst, deps.Clock)
 	r.Route("/v1", func(r chi.Router) {

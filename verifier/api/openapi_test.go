@@ -49,7 +49,7 @@ func TestTheOpenAPIDocumentListsEveryRoute(t *testing.T) {
 		}
 	}
 	// The page is not part of the API.
-	page := []string{"GET /", "GET /v", "GET /assets/*"}
+	page := []string{"GET /", "GET /v", "GET /assets/*", "HEAD /", "HEAD /v", "HEAD /assets/*"}
 	served := map[string]bool{}
 	err := chi.Walk(s.srv.Handler().(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.ReplaceAll(route, "/*/", "/")
