@@ -211,13 +211,35 @@ func TestThePageInAHeadlessBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("an uploaded presentation shows the holder and each credential", func(t *testing.T) {
+		card := is.Issue(t, is.IdentityCard(l)).JSON
+		_, b := s.call(t, "GET", "/v1/challenge", "", nil)
+		c := decode[verifier.Challenge](t, b)
+		vp := filepath.Join(files, "presentation.json")
+		if err := os.WriteFile(vp, verifiertest.Present(t, l, c.Challenge, c.Domain, card, diploma.JSON), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{vp})); err != nil {
+			t.Fatal(err)
+		}
+		p, err := readPage(ctx, string(verifier.Verified))
+		screenshot(t, ctx, dir, "5-presentation-zh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cards, err := value(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#result-body section.card").length`))
+		if err != nil || p.title != "验证通过" || cards != 3 || p.passed != 3+8+8 {
+			t.Fatalf("page shows %+v with %d cards, %v", p, cards, err)
+		}
+	})
+
 	t.Run("a verification link opens the ledger's record", func(t *testing.T) {
 		link := verifier.Link(s.URL, diploma.ID, diploma.Digest, "")
 		if err := do(ctx, chromedp.Navigate(link)); err != nil {
 			t.Fatal(err)
 		}
 		p, err := readPage(ctx, string(verifier.Verified))
-		screenshot(t, ctx, dir, "5-link-zh")
+		screenshot(t, ctx, dir, "6-link-zh")
 		if err != nil || p.title != "账本记录与链接一致" {
 			t.Fatalf("page shows %+v, %v", p, err)
 		}
@@ -237,7 +259,7 @@ func TestThePageInAHeadlessBrowser(t *testing.T) {
 		if err == nil {
 			sub, err = value(ctx, chromedp.Text(chromedp.CSS("#verdict .sub")))
 		}
-		screenshot(t, ctx, dir, "6-unknown-en")
+		screenshot(t, ctx, dir, "7-unknown-en")
 		if err != nil || p.title != "Unknown" || !strings.Contains(sub, "Could not reach the blockchain ledger") {
 			t.Fatalf("page shows %+v (%q), %v", p, sub, err)
 		}
