@@ -12,8 +12,8 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: run
-run: ## run EduLedger on the embedded ledger in $(DATA)
-	$(GO) run ./cmd/eduledger demo --dir $(DATA)
+run: ## run the issuer and verifier services on the embedded ledger in $(DATA) (RUN_ARGS=--demo-data to seed)
+	$(GO) run ./cmd/eduledger run --dir $(DATA) $(RUN_ARGS)
 
 .PHONY: test
 test: ## run every test (no Fabric needed; Fabric tests skip unless FABRIC_BIN is set)

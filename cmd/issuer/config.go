@@ -18,11 +18,8 @@ type Config struct {
 	ShutdownGrace time.Duration         `mapstructure:"shutdown_grace"`
 	Ledger        backend.Config        `mapstructure:"ledger"`
 	Issuer        services.IssuerConfig `mapstructure:"issuer"`
-	Log           struct {
-		Level string `mapstructure:"level"`
-		JSON  bool   `mapstructure:"json"`
-	} `mapstructure:"log"`
-	Dev struct {
+	Log           config.Log            `mapstructure:"log"`
+	Dev           struct {
 		// Bootstrap brings an embedded development ledger to the demo governance at start
 		// (idempotent).
 		Bootstrap bool `mapstructure:"bootstrap"`
@@ -79,6 +76,9 @@ func load(args []string) (*Config, error) {
 
 // Validate checks the configuration and fills what follows from the backend.
 func (c *Config) Validate() error {
+	if err := c.Log.Validate(); err != nil {
+		return err
+	}
 	if err := c.Ledger.Validate(); err != nil {
 		return err
 	}

@@ -47,16 +47,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		fmt.Fprintln(stderr, "issuer:", err)
 		return 2
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
-		fmt.Fprintf(stderr, "issuer: log.level %q must be debug, info, warn or error\n", cfg.Log.Level)
+	log, err := cfg.Log.Logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "issuer:", err)
 		return 2
-	}
-	var log *slog.Logger
-	if cfg.Log.JSON {
-		log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	} else {
-		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	}
 	if err := serve(ctx, cfg, log, stderr, ready); err != nil {
 		log.Error("issuer service stopped", "err", err)

@@ -19,12 +19,7 @@ import (
 type Config struct {
 	// ShutdownGrace is how long in-flight requests get on SIGTERM.
 	ShutdownGrace time.Duration `mapstructure:"shutdown_grace"`
-	Log           struct {
-		// Level is debug, info, warn or error.
-		Level string `mapstructure:"level"`
-		// JSON logs JSON lines instead of text.
-		JSON bool `mapstructure:"json"`
-	} `mapstructure:"log"`
+	Log           config.Log    `mapstructure:"log"`
 	// Ledger says which ledger to read and as whom.
 	Ledger backend.Config `mapstructure:"ledger"`
 	// Verifier configures the service itself.
@@ -42,6 +37,9 @@ func defaultConfig() *Config {
 func (c *Config) Validate() error {
 	if c.ShutdownGrace <= 0 {
 		return fmt.Errorf("shutdown_grace must be positive")
+	}
+	if err := c.Log.Validate(); err != nil {
+		return err
 	}
 	if err := c.Ledger.Validate(); err != nil {
 		return err

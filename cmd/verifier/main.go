@@ -15,8 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,8 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/eduledger/eduledger/cmd/internal/backend"
-	"github.com/eduledger/eduledger/internal/httpapi"
-	"github.com/eduledger/eduledger/verifier/api"
+	"github.com/eduledger/eduledger/cmd/internal/services"
 )
 
 func main() {
@@ -56,7 +53,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, listening func(ad
 	if err != nil {
 		return &usageError{err}
 	}
-	log, err := cfg.logger(stderr)
+	log, err := cfg.Log.Logger(stderr)
 	if err != nil {
 		return &usageError{err}
 	}
@@ -68,45 +65,18 @@ func run(ctx context.Context, args []string, stderr io.Writer, listening func(ad
 		return fmt.Errorf("open the ledger: %w", err)
 	}
 	defer b.Close()
-	var head func(context.Context) (uint64, error)
-	if b.Ledger != nil {
-		head = func(context.Context) (uint64, error) { return b.Ledger.Height(), nil }
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := api.New(cfg.Verifier, api.Deps{Reader: b.Reader, Head: head, Logger: log, Registry: reg})
+	svc, err := services.Verifier(cfg.Verifier, b, log, reg)
 	if err != nil {
 		return &usageError{err}
 	}
-	defer srv.Close()
-	ln, err := net.Listen("tcp", cfg.Verifier.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Verifier.Listen, err)
-	}
+	defer svc.Close()
+	var ready func(string, string)
 	if listening != nil {
-		listening(ln.Addr().String())
+		ready = func(_, addr string) { listening(addr) }
 	}
-
-	runCtx, stopRun := context.WithCancel(ctx)
-	ran := make(chan error, 1)
-	go func() { ran <- srv.Run(runCtx) }()
-	serveErr := httpapi.Serve(ctx, httpapi.NewServer(srv.Handler(), log), ln, log, cfg.ShutdownGrace)
-	stopRun()
-	if err := <-ran; err != nil && serveErr == nil {
-		serveErr = err
-	}
+	err = services.Serve(ctx, log, cfg.ShutdownGrace, ready, svc)
 	log.Info("verifier stopped")
-	return serveErr
-}
-
-func (c *Config) logger(w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
-		return nil, fmt.Errorf("log.level must be debug, info, warn or error, not %q", c.Log.Level)
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if c.Log.JSON {
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return slog.New(slog.NewTextHandler(w, opts)), nil
+	return err
 }

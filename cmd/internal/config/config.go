@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"reflect"
 	"sort"
 	"strings"
@@ -203,4 +204,34 @@ func printable(v reflect.Value, prefix string, out map[string]string) {
 			out[key] = fmt.Sprint(fv.Interface())
 		}
 	}
+}
+
+// Log is the `log` section every binary shares.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `mapstructure:"level"`
+	// JSON logs JSON lines instead of text.
+	JSON bool `mapstructure:"json"`
+}
+
+// Validate checks the level.
+func (l *Log) Validate() error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(l.Level)); err != nil {
+		return fmt.Errorf("log.level must be debug, info, warn or error, not %q", l.Level)
+	}
+	return nil
+}
+
+// Logger returns the logger the section asks for, writing to w.
+func (l *Log) Logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(l.Level)); err != nil {
+		return nil, fmt.Errorf("log.level must be debug, info, warn or error, not %q", l.Level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if l.JSON {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
 }
