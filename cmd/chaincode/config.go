@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ type Config struct {
 	Insecure bool `mapstructure:"insecure"`
 	// ShutdownGrace bounds the graceful stop.
 	ShutdownGrace time.Duration `mapstructure:"shutdown_grace"`
+	// Pprof, when set, serves Go's profiling endpoints (/debug/pprof/) on this address, for an
+	// operator who needs to see where the chaincode spends its time. Bind it to loopback.
+	Pprof string `mapstructure:"pprof"`
 }
 
 // Validate checks that the configuration can serve.
@@ -34,6 +38,11 @@ func (c *Config) Validate() error {
 	s := c.server()
 	if err := s.Validate(); err != nil {
 		return err
+	}
+	if c.Pprof != "" {
+		if _, _, err := net.SplitHostPort(c.Pprof); err != nil {
+			return fmt.Errorf("pprof %q must be host:port", c.Pprof)
+		}
 	}
 	if !c.Insecure && c.TLSClientCA == "" {
 		return errors.New("tls_client_ca is required: peers must authenticate with client certificates (or --insecure for tests)")
@@ -49,7 +58,7 @@ func (c *Config) server() ccaas.Config {
 // logAttrs is the configuration as printed at start-up (it holds no secrets: key paths only).
 func (c *Config) logAttrs(listening string) []any {
 	return []any{"id", c.ID, "address", listening, "tls_cert", c.TLSCert, "tls_key", c.TLSKey,
-		"tls_client_ca", c.TLSClientCA, "insecure", c.Insecure}
+		"tls_client_ca", c.TLSClientCA, "insecure", c.Insecure, "pprof", c.Pprof}
 }
 
 // loadConfig reads flags, then the environment, then the config file, then defaults.
@@ -63,6 +72,7 @@ func loadConfig(args, environ []string) (*Config, error) {
 	fs.String("tls-client-ca", "", "CA certificates of the peers' TLS client certificates (PEM)")
 	fs.Bool("insecure", false, "serve without TLS (tests on loopback only)")
 	fs.Duration("shutdown-grace", 5*time.Second, "how long open peer streams get to finish on stop")
+	fs.String("pprof", "", "serve Go profiling endpoints on this address (e.g. 127.0.0.1:6061); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -75,7 +85,7 @@ func loadConfig(args, environ []string) (*Config, error) {
 		}
 	}
 	for key, flag := range map[string]string{"id": "id", "address": "address", "tls_cert": "tls-cert", "tls_key": "tls-key",
-		"tls_client_ca": "tls-client-ca", "insecure": "insecure", "shutdown_grace": "shutdown-grace"} {
+		"tls_client_ca": "tls-client-ca", "insecure": "insecure", "shutdown_grace": "shutdown-grace", "pprof": "pprof"} {
 		if err := v.BindPFlag(key, fs.Lookup(flag)); err != nil {
 			return nil, err
 		}

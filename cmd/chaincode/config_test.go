@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigTakesFlagsOverEnvironmentOverFabricNames(t *testing.T) {
@@ -28,4 +33,43 @@ func TestConfigRefusesTLSWithoutClientAuthentication(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "tls_client_ca") {
 		t.Fatalf("err = %v, want a demand for tls_client_ca", err)
 	}
+}
+
+func TestProfilingIsOffUnlessAskedAndNeedsAnAddress(t *testing.T) {
+	base := []string{"--insecure", "--id", "cc:1", "--address", "127.0.0.1:1"}
+	cfg, err := loadConfig(base, nil)
+	if err != nil || cfg.Pprof != "" {
+		t.Fatalf("profiling must be off by default: %+v, %v", cfg, err)
+	}
+	cfg, err = loadConfig(base, []string{"EDULEDGER_CHAINCODE_PPROF=127.0.0.1:6061"})
+	if err != nil || cfg.Pprof != "127.0.0.1:6061" {
+		t.Fatalf("from the environment: %+v, %v", cfg, err)
+	}
+	if _, err := loadConfig(append(base, "--pprof", "6061"), nil); err == nil || !strings.Contains(err.Error(), "pprof") {
+		t.Fatalf("a malformed address: %v", err)
+	}
+}
+
+func TestProfilingEndpointsServeAndStop(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	servePprof(ctx, addr, slog.New(slog.DiscardHandler))
+	resp, err := http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("profiling endpoint: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	for i := 0; i < 50; i++ {
+		if _, err := http.Get("http://" + addr + "/debug/pprof/"); err != nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the profiling server kept serving after its context ended")
 }

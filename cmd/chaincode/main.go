@@ -11,9 +11,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/eduledger/eduledger/chaincode"
 	"github.com/eduledger/eduledger/network/ccaas"
@@ -43,6 +47,32 @@ func run(cfg *Config, logger *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.Pprof != "" {
+		servePprof(ctx, cfg.Pprof, logger)
+	}
 	logger.Info("serving EduLedger chaincode", cfg.logAttrs(srv.Addr().String())...)
 	return srv.Serve(ctx)
+}
+
+// servePprof serves the profiling endpoints until ctx ends. Failing to listen is logged, not fatal:
+// profiling must never stop the chaincode.
+func servePprof(ctx context.Context, addr string, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		logger.Warn("profiling endpoints not served", "addr", addr, "err", err)
+		return
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("profiling endpoints", "addr", ln.Addr().String())
 }
