@@ -201,6 +201,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		r.Get("/credentials/*", h.status)
 		r.Get("/issuers", h.issuers)
 		r.Get("/issuers/{id}", h.issuer)
+		r.Post("/archive", h.archive)
+		r.Post("/statement", h.statement)
 	})
 	s.handler = r
 	return s, nil
