@@ -205,6 +205,8 @@ func (s *Server) routes(r chi.Router) {
 			r.With(a("token.revoke")).Delete("/tokens/{tokenID}", s.revokeToken)
 
 			r.Get("/audit", s.audit)
+
+			s.creditRoutes(r)
 		})
 	})
 }
