@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -402,5 +403,52 @@ func TestDuplicateKeysInLargeObjectsAreFound(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Path != "k7" || e.Msg != "duplicate key" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestValuesBuiltInCodeEqualParsedOnes(t *testing.T) {
+	s1, s2 := NewString("x"), NewString("é")
+	n, err := NewNumber("162.50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := NewSortedObject([]Member{{"@language", NewString("en")}, {"@value", s1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := NewSortedObject([]Member{{"a", NewArrayOf([]Value{s1, s2, {}})}, {"b", NewBool(true)},
+		{"n", n}, {"t", inner}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := ParseValue([]byte(`{"t":{"@value":"x","@language":"en"},"n":162.50,"b":true,"a":["x","é",null]}`), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&doc, parsed) {
+		t.Errorf("built %#v\nparsed %#v", doc, *parsed)
+	}
+	got, _ := AppendValue(nil, &doc)
+	if want := `{"a":["x","é",null],"b":true,"n":162.5,"t":{"@language":"en","@value":"x"}}`; string(got) != want {
+		t.Errorf("canonical form %s, want %s", got, want)
+	}
+
+	for _, keys := range [][]string{{"b", "a"}, {"a", "a"}, {"\ufb33", "\U0001F600"}} {
+		t.Run(fmt.Sprintf("members %q out of canonical order are refused", keys), func(t *testing.T) {
+			ms := []Member{{Key: keys[0]}, {Key: keys[1]}}
+			if _, err := NewSortedObject(ms); err == nil {
+				t.Error("NewSortedObject accepted them")
+			}
+		})
+	}
+	for _, lit := range []string{"", "1.", "+1", "0x10", "1e400", "NaN", "01", " 1"} {
+		t.Run(fmt.Sprintf("number literal %q is refused as ParseValue refuses it", lit), func(t *testing.T) {
+			if _, err := NewNumber(lit); err == nil {
+				t.Error("NewNumber accepted it")
+			}
+			if _, err := ParseValue([]byte(lit), Limits{}); err == nil && lit != " 1" {
+				t.Error("ParseValue accepts it too: the test is wrong")
+			}
+		})
 	}
 }

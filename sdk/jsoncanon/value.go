@@ -134,6 +134,45 @@ func NewObject(members ...Member) (Value, error) {
 // NewArray returns an array value.
 func NewArray(elems ...Value) Value { return Value{kind: Array, elems: slices.Clone(elems)} }
 
+// NewBool returns a boolean value.
+func NewBool(b bool) Value { return Value{kind: Bool, b: b} }
+
+// NewNumber returns a number value for a JSON number literal, kept as written, as ParseValue
+// keeps it. It returns an *Error for a literal ParseValue would refuse: malformed, or outside the
+// IEEE 754 double range.
+func NewNumber(lit string) (Value, error) {
+	if !validNumber(lit) {
+		return Value{}, &Error{Msg: fmt.Sprintf("malformed number %q", lit)}
+	}
+	return Value{kind: Number, s: lit}, nil
+}
+
+// NewSortedObject returns an object value whose members are given in canonical order (keys
+// strictly increasing by CompareKeys, so none repeats). Unlike NewObject it neither sorts nor
+// copies: the object holds members, which the caller must not change afterwards. Code that knows
+// its keys in advance (a struct's fields) builds documents with it at the cost of one comparison
+// per member. It returns an *Error naming the first key out of order.
+func NewSortedObject(members []Member) (Value, error) {
+	for i := 1; i < len(members); i++ {
+		if CompareKeys(members[i-1].Key, members[i].Key) >= 0 {
+			return Value{}, &Error{Path: FieldPath(members[i].Key), Msg: "member out of canonical order or repeated"}
+		}
+	}
+	if len(members) == 0 {
+		members = nil // as ParseValue leaves an empty object
+	}
+	return Value{kind: Object, members: members}, nil
+}
+
+// NewArrayOf returns an array value holding elems without copying them; the caller must not
+// change them afterwards.
+func NewArrayOf(elems []Value) Value {
+	if len(elems) == 0 {
+		elems = nil // as ParseValue leaves an empty array
+	}
+	return Value{kind: Array, elems: elems}
+}
+
 // Without returns a copy of an object without the members named by the given keys (sharing the
 // member values).
 func (v *Value) Without(keys ...string) Value {
