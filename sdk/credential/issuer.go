@@ -2,7 +2,6 @@ package credential
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -175,12 +174,11 @@ func (is *Issuer) build(c *Credential, anchoring string, now time.Time) (*unsign
 	cc.Status = &Status{Type: StatusType, Channel: is.opts.channel, Chaincode: is.opts.chaincode,
 		CredentialID: cc.ID, Anchoring: anchoring}
 	cc.Subject = withDefaults(cc.Subject)
-	b, err := json.Marshal(&cc)
+	doc, err := cc.JSONValue(jsoncanon.Limits{MaxBytes: is.opts.limits.MaxBytes, MaxDepth: is.opts.limits.MaxDepth})
 	if err != nil {
-		return nil, eduledger.Errorf(eduledger.EINVALID, "encode credential: %w", err)
-	}
-	doc, err := jsoncanon.ParseObjectValue(b, jsoncanon.Limits{MaxBytes: is.opts.limits.MaxBytes, MaxDepth: is.opts.limits.MaxDepth})
-	if err != nil {
+		if encodeError(err) {
+			return nil, eduledger.Errorf(eduledger.EINVALID, "encode credential: %w", err)
+		}
 		return nil, eduledger.Errorf(eduledger.EINVALID, "credential: %w", err)
 	}
 	if err := is.opts.schemas.Validate(t, doc); err != nil {
@@ -240,13 +238,15 @@ type Batch struct {
 	items  []batchItem
 	signed *dataintegrity.Batch
 	anchor eduledger.BatchAnchor
+	// proofSize is about the length of a batch proof, to size rendered credentials.
+	proofSize int
 }
 
 type batchItem struct {
 	id        string
 	learnerID string
 	canonical []byte
-	edProof   map[string]any
+	edProof   []byte // canonical
 	digest    merkle.Hash
 }
 
@@ -269,7 +269,13 @@ func (is *Issuer) IssueBatch(ctx context.Context, cs []*Credential) (*Batch, err
 	}
 	items := make([]batchItem, len(cs))
 	validUntil := make([]time.Time, len(cs))
-	err := parallel(ctx, len(cs), is.opts.workers, func(i int) error {
+	// The Ed25519 proofs of a batch share their options (and their @context, the type's), so the
+	// prover canonicalises and hashes them once; it makes what CreateProof makes, in canonical form.
+	prover, err := dataintegrity.NewProver(dataintegrity.EdDSAJCS2022, is.ed, dataintegrity.Options{Created: now})
+	if err != nil {
+		return nil, err
+	}
+	err = parallel(ctx, len(cs), is.opts.workers, func(i int) error {
 		if cs[i] == nil {
 			return eduledger.Errorf(eduledger.EINVALID, "credentials[%d] is missing", i)
 		}
@@ -284,15 +290,11 @@ func (is *Issuer) IssueBatch(ctx context.Context, cs []*Credential) (*Batch, err
 		if err != nil {
 			return fmt.Errorf("credentials[%d]: %w", i, err)
 		}
-		proof, err := doc.CreateProof(dataintegrity.EdDSAJCS2022, is.ed, dataintegrity.Options{Created: now})
+		proof, err := prover.CreateProof(doc)
 		if err != nil {
 			return fmt.Errorf("credentials[%d]: %w", i, err)
 		}
-		digest, err := doc.Digest(proof)
-		if err != nil {
-			return fmt.Errorf("credentials[%d]: %w", i, err)
-		}
-		items[i] = batchItem{id: u.id, learnerID: u.learnerID, canonical: doc.Canonical(), edProof: proof, digest: digest}
+		items[i] = batchItem{id: u.id, learnerID: u.learnerID, canonical: doc.Canonical(), edProof: proof, digest: doc.DigestCanonical(proof)}
 		validUntil[i] = u.validUntil
 		return nil
 	})
@@ -320,7 +322,12 @@ func (is *Issuer) IssueBatch(ctx context.Context, cs []*Credential) (*Batch, err
 			break
 		}
 	}
-	return &Batch{items: items, signed: signed, anchor: anchor}, nil
+	// Merkle paths differ in length by at most one hash between leaves, and indexes by a few digits.
+	sample, err := signed.AppendProof(nil, len(items)-1)
+	if err != nil {
+		return nil, err
+	}
+	return &Batch{items: items, signed: signed, anchor: anchor, proofSize: len(sample) + 96}, nil
 }
 
 // Len returns the number of credentials.
@@ -346,11 +353,19 @@ func (b *Batch) Credential(i int) ([]byte, error) {
 	if i < 0 || i >= len(b.items) {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "no credential %d in a batch of %d", i, len(b.items))
 	}
-	bp, err := b.signed.Proof(i)
+	// As render writes it: the canonical unsecured document, then the proof set, each proof in
+	// canonical form.
+	it := &b.items[i]
+	out := make([]byte, 0, len(it.canonical)+len(it.edProof)+b.proofSize+16)
+	out = append(out, it.canonical[:len(it.canonical)-1]...)
+	out = append(out, `,"proof":[`...)
+	out = append(out, it.edProof...)
+	out = append(out, ',')
+	out, err := b.signed.AppendProof(out, i)
 	if err != nil {
 		return nil, err
 	}
-	return render(b.items[i].canonical, b.items[i].edProof, bp)
+	return append(out, "]}"...), nil
 }
 
 // parallel runs fn(0..n-1) on up to workers goroutines and returns the first error (by index
