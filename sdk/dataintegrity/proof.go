@@ -81,17 +81,8 @@ func (d *Document) Hash() [sha256.Size]byte { return d.hash }
 // a JSON object; attach it with Secure. Errors are INVALID for a suite that does not match the
 // signer's key, or the signer's error.
 func (d *Document) CreateProof(suite string, signer Signer, opts Options) (map[string]any, error) {
-	var want multikey.Kind
-	switch suite {
-	case EdDSAJCS2022:
-		want = multikey.Ed25519
-	case MLDSA44JCS2024:
-		want = multikey.MLDSA44
-	default:
-		return nil, eduledger.Errorf(eduledger.EINVALID, "cryptosuite %q cannot sign a single document", suite)
-	}
-	if signer.Kind() != want {
-		return nil, eduledger.Errorf(eduledger.EINVALID, "cryptosuite %s needs an %s key, the signer holds %s", suite, want, signer.Kind())
+	if err := checkSuite(suite, signer); err != nil {
+		return nil, err
 	}
 	proof := proofOptions(suite, signer.VerificationMethod(), opts)
 	ctx, hasCtx := d.doc.Get("@context")
@@ -118,6 +109,23 @@ func (d *Document) CreateProof(suite string, signer Signer, opts Options) (map[s
 	}
 	proof["proofValue"] = encodeProofValue(suite, sig)
 	return proof, nil
+}
+
+// checkSuite checks that suite signs single documents with signer's kind of key.
+func checkSuite(suite string, signer Signer) error {
+	var want multikey.Kind
+	switch suite {
+	case EdDSAJCS2022:
+		want = multikey.Ed25519
+	case MLDSA44JCS2024:
+		want = multikey.MLDSA44
+	default:
+		return eduledger.Errorf(eduledger.EINVALID, "cryptosuite %q cannot sign a single document", suite)
+	}
+	if signer.Kind() != want {
+		return eduledger.Errorf(eduledger.EINVALID, "cryptosuite %s needs an %s key, the signer holds %s", suite, want, signer.Kind())
+	}
+	return nil
 }
 
 func proofOptions(suite, vm string, opts Options) map[string]any {
@@ -201,6 +209,10 @@ type Batch struct {
 	tree       *merkle.Tree
 	config     map[string]any
 	proofValue string
+	// canonical is the canonical batch proof without merkleIndex and merklePath, which go at
+	// slot (see AppendProof).
+	canonical []byte
+	slot      int
 }
 
 // SignBatch builds the Merkle tree over the digests (as Digest computes them, in order) and signs
@@ -233,7 +245,9 @@ func SignBatch(digests []merkle.Hash, signer Signer, opts Options) (*Batch, erro
 	if err != nil {
 		return nil, fmt.Errorf("sign batch: %w", err)
 	}
-	return &Batch{tree: tree, config: cfg, proofValue: encodeProofValue(MLDSA44Merkle2026, sig)}, nil
+	b := &Batch{tree: tree, config: cfg, proofValue: encodeProofValue(MLDSA44Merkle2026, sig)}
+	b.canonical, b.slot = canonicalBatchProof(cfg, b.proofValue)
+	return b, nil
 }
 
 // Root returns the batch's Merkle root.
