@@ -198,7 +198,7 @@ EDULEDGER_PASSPHRASE, or from a prompt.
 	for _, c := range []*cobra.Command{encrypt, decrypt, sign, present} {
 		c.Flags().StringVarP(&out, "output", "o", "", "write the result to this file (default: standard output)")
 	}
-	cmd.AddCommand(initCmd, encrypt, decrypt, sign, present)
+	cmd.AddCommand(initCmd, encrypt, decrypt, sign, present, newShareCmd(f, s))
 	return cmd
 }
 

@@ -66,6 +66,9 @@ fresh ledger and checks every outcome.`,
 		newRevokeCmd(g, s),
 		newKeysCmd(g, s),
 		newTokenCmd(g, s),
+		newRecordCmd(g, s),
+		newRuleCmd(g, s),
+		newCreditCmd(g, s),
 	)
 	return root
 }
