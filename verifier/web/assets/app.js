@@ -12,7 +12,7 @@
       lede: "上传或粘贴学生提供的电子凭证，或输入纸质证书上二维码的验证链接。本服务逐项核对数字签名和区块链账本记录，无需注册账号。",
       fileHeading: "验证凭证文件",
       dropMain: "拖放凭证文件到这里，或点击选择文件",
-      dropHint: "支持 .json 格式的可验证凭证（VC）或可验证展示（VP）",
+      dropHint: "支持 .json 格式的可验证凭证（VC）、可验证展示（VP），或学习者签署的档案/学分授权书",
       pasteSummary: "或粘贴凭证内容（JSON）",
       pasteLabel: "凭证 JSON",
       verifyButton: "验证",
@@ -71,6 +71,36 @@
         holderBinding: "持有人身份", credentials: "所含凭证", cardToken: "身份证令牌",
       },
       credentialOf: "第 {n} 份凭证",
+      consentShown: "经学习者授权展示",
+      consentShownSub: "学习者 {id} 授权本服务展示以下记录，有效期至 {until}。",
+      consentRefused: "学习者未授权展示",
+      consentRefusedSub: "该授权书不能用于本服务：",
+      consent: "授权书",
+      consentScope: "授权范围",
+      scopes: { archive: "终身学习档案", statement: "学分银行对账单" },
+      purpose: "用途",
+      signedAt: "签署时间",
+      registeredBy: "注册机构",
+      learnerStatus: { ACTIVE: "正常", SUSPENDED: "已暂停" },
+      archive: "终身学习档案（一生一码）",
+      archiveNote: "账本上的公开摘要；成绩等完整记录由签发机构保存，不在此展示。",
+      archiveEmpty: "档案中尚无记录。",
+      date: "日期",
+      item: "学习成果",
+      level: "级别",
+      more: "加载更多",
+      statement: "学分银行对账单",
+      statementNote: "单位：学分。余额 = 存入 + 认定转入 − 转出 − 兑换；冻结部分对应的学习成果已不再有效。",
+      field: "专业领域",
+      deposited: "存入",
+      recognized: "认定转入",
+      transferredOut: "转出",
+      redeemed: "已兑换",
+      balance: "余额",
+      blocked: "冻结",
+      total: "合计",
+      kinds: { COURSE: "课程", EXAM: "考试", PRACTICE: "实践", AWARD: "获奖", TRAINING: "培训" },
+      recordStatus: { ACTIVE: "有效", REVOKED: "已撤销", SUSPENDED: "已暂停", EXPIRED: "已过期" },
     },
     en: {
       skip: "Skip to main content",
@@ -79,7 +109,7 @@
       lede: "Upload or paste the digital credential a candidate gave you, or enter the verification link from the QR code on a paper certificate. Every signature and the blockchain ledger record are checked one by one. No account needed.",
       fileHeading: "Verify a credential file",
       dropMain: "Drop the credential file here, or click to choose it",
-      dropHint: "A verifiable credential (VC) or presentation (VP) as .json",
+      dropHint: "A verifiable credential (VC) or presentation (VP) as .json, or a learner's consent to see their archive or credits",
       pasteSummary: "Or paste the credential (JSON)",
       pasteLabel: "Credential JSON",
       verifyButton: "Verify",
@@ -138,6 +168,36 @@
         holderBinding: "Holder", credentials: "Credentials", cardToken: "Card token",
       },
       credentialOf: "Credential {n}",
+      consentShown: "Shown with the learner's consent",
+      consentShownSub: "Learner {id} consented to this service showing the records below, until {until}.",
+      consentRefused: "Not consented",
+      consentRefusedSub: "This consent does not let this service show the records: ",
+      consent: "Consent",
+      consentScope: "Scope",
+      scopes: { archive: "lifelong archive", statement: "credit statement" },
+      purpose: "Purpose",
+      signedAt: "Signed",
+      registeredBy: "Registered by",
+      learnerStatus: { ACTIVE: "Active", SUSPENDED: "Suspended" },
+      archive: "Lifelong archive",
+      archiveNote: "Public summaries from the ledger; the full records, with grades, stay with their issuers.",
+      archiveEmpty: "The archive holds no outcomes yet.",
+      date: "Date",
+      item: "Outcome",
+      level: "Level",
+      more: "Load more",
+      statement: "Credit statement",
+      statementNote: "In credits. Balance = deposited + recognised − transferred − redeemed; blocked credits rest on outcomes no longer valid.",
+      field: "Field",
+      deposited: "Deposited",
+      recognized: "Recognised",
+      transferredOut: "Transferred",
+      redeemed: "Redeemed",
+      balance: "Balance",
+      blocked: "Blocked",
+      total: "Total",
+      kinds: { COURSE: "Course", EXAM: "Exam", PRACTICE: "Practice", AWARD: "Award", TRAINING: "Training" },
+      recordStatus: { ACTIVE: "Valid", REVOKED: "Revoked", SUSPENDED: "Suspended", EXPIRED: "Expired" },
     },
   };
 
@@ -204,14 +264,20 @@
     }
   }
 
-  function verifyFile(file) {
+  async function verifyFile(file) {
     if (!file) return;
+    if (file.size <= 16384) {
+      let text = "";
+      try { text = await file.text(); } catch (_) { /* unreadable: let the service say so */ }
+      if (consentOf(text)) { showConsent(text); return; }
+    }
     const form = new FormData();
     form.append("file", file, file.name);
     send("/v1/verify", { method: "POST", body: form });
   }
 
   function verifyText(text) {
+    if (consentOf(text)) { showConsent(text); return; }
     send("/v1/verify", { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: text });
   }
 
@@ -249,6 +315,9 @@
         break;
       case "link":
         renderLink(last.data, body);
+        break;
+      case "consent":
+        renderConsent(last.data, body);
         break;
     }
   }
@@ -388,6 +457,160 @@
       ]));
     }
     body.append(card);
+  }
+
+
+  // ---- a learner's consent: the archive and the credit statement ----
+
+  // consentOf returns the consent a text holds (a JSON document of type EduLedgerConsent), or null.
+  function consentOf(text) {
+    if (!text || text.length > 16384) return null;
+    try {
+      const doc = JSON.parse(text);
+      return doc && Array.isArray(doc.type) && doc.type.includes("EduLedgerConsent") ? doc : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  async function postConsent(path, text) {
+    try {
+      const resp = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: text });
+      let body = null;
+      try { body = await resp.json(); } catch (_) { /* not JSON */ }
+      return resp.ok && body ? { ok: true, body } : { ok: false, status: resp.status, body: body || { detail: resp.status + " " + resp.statusText } };
+    } catch (_) {
+      return { ok: false, network: true };
+    }
+  }
+
+  // showConsent asks for every scope the consent names; the service checks the consent each time.
+  async function showConsent(text) {
+    show({ kind: "pending" });
+    const doc = consentOf(text);
+    const scopes = (Array.isArray(doc.scope) ? doc.scope : []).filter((x) => x === "archive" || x === "statement");
+    const data = { text, archive: null, statement: null };
+    for (const scope of scopes.length ? scopes : ["archive"]) {
+      data[scope] = await postConsent("/v1/" + scope, text);
+      if (data[scope].network) { show({ kind: "network" }); return; }
+    }
+    show({ kind: "consent", data });
+  }
+
+  async function moreArchive() {
+    const d = last && last.kind === "consent" ? last.data : null;
+    if (!d || !d.archive || !d.archive.ok || !d.archive.body.nextPageToken) return;
+    const next = await postConsent("/v1/archive?pageToken=" + encodeURIComponent(d.archive.body.nextPageToken), d.text);
+    if (next.ok) {
+      next.body.items = d.archive.body.items.concat(next.body.items);
+      d.archive = next;
+    } else {
+      d.archive.more = next;
+    }
+    render();
+  }
+
+  function credits(n) {
+    const neg = n < 0;
+    const a = Math.abs(n);
+    return (neg ? "-" : "") + Math.floor(a / 1000) + "." + String(a % 1000).padStart(3, "0");
+  }
+
+  function orgName(o) {
+    if (!o) return "";
+    if (!o.name) return o.id;
+    return (lang === "zh" ? o.name.zh : o.name.en) + " (" + o.id + ")";
+  }
+
+  function problemText(r) {
+    if (r.network) return t("networkError");
+    return (r.body && (r.body.detail || r.body.title)) || String(r.status);
+  }
+
+  function renderConsent(d, body) {
+    const shown = [d.archive, d.statement].find((r) => r && r.ok);
+    if (!shown) {
+      const r = d.archive || d.statement;
+      const refused = r.status === 403;
+      verdict("not_verified", marks.not_verified, refused ? t("consentRefused") : t("error"), (refused ? t("consentRefusedSub") : t("errorSub")) + problemText(r));
+      return;
+    }
+    const c = shown.body.consent;
+    const l = shown.body.learner;
+    verdict("verified", marks.verified, t("consentShown"), t("consentShownSub").replace("{id}", c.learnerId).replace("{until}", when(c.validUntil)));
+    const rows = [
+      [t("learner"), l.id],
+      [t("roles"), (l.roles || []).join(", ")],
+      [t("registeredBy"), orgName(l.registeredBy)],
+      [t("ledgerStatus"), el("mark", { class: l.status === "ACTIVE" ? "ok" : "bad" }, t("learnerStatus")[l.status] || l.status)],
+      [t("consentScope"), c.scope.map((x) => t("scopes")[x] || x).join(lang === "zh" ? "、" : ", ")],
+      [t("validUntil"), when(c.validUntil)],
+      [t("signedAt"), when(c.signed)],
+    ];
+    if (c.purpose) rows.push([t("purpose"), c.purpose]);
+    body.append(el("section", { class: "card", id: "consent-card" }, el("h3", null, el("span", null, t("consent"))), summary(rows)));
+    if (d.archive) body.append(archiveCard(d.archive));
+    if (d.statement) body.append(statementCard(d.statement));
+  }
+
+  function archiveCard(r) {
+    const card = el("section", { class: "card", id: "archive-card" }, el("h3", null, el("span", null, t("archive"))));
+    if (!r.ok) {
+      card.append(el("p", { class: "problem" }, problemText(r)));
+      return card;
+    }
+    const items = r.body.items || [];
+    if (!items.length) {
+      card.append(el("p", { class: "claim-note" }, t("archiveEmpty")));
+      return card;
+    }
+    const table = el("table", { class: "fields archive" });
+    table.append(el("thead", null, el("tr", null, ...[t("date"), t("item"), t("issuer"), t("level"), t("ledgerStatus")].map((h) => el("th", { scope: "col" }, h)))));
+    const tb = el("tbody");
+    for (const it of items) {
+      let what, level = "";
+      if (it.record) {
+        const rec = it.record;
+        what = el("span", null, el("span", { class: "issuer-name" }, lang === "zh" ? rec.title.zh : rec.title.en),
+          " · " + (t("kinds")[rec.kind] || rec.kind) + (rec.code ? " " + rec.code : "") + (rec.hours ? " · " + rec.hours + (lang === "zh" ? " 学时" : " hours") : ""));
+        level = rec.field + " · " + rec.level;
+      } else {
+        what = el("span", { class: "issuer-name" }, it.credential.type);
+      }
+      const st = el("mark", { class: it.status === "ACTIVE" ? "ok" : "bad" }, t("recordStatus")[it.status] || it.status);
+      tb.append(el("tr", { "data-kind": it.kind, "data-status": it.status }, el("td", null, day(it.at)), el("td", null, what),
+        el("td", null, orgName(it.issuer)), el("td", null, level), el("td", null, st)));
+    }
+    table.append(tb);
+    card.append(table, el("p", { class: "claim-note" }, t("archiveNote")));
+    if (r.more) card.append(el("p", { class: "problem" }, problemText(r.more)));
+    if (r.body.nextPageToken) {
+      const b = el("button", { type: "button", class: "primary more", id: "archive-more" }, t("more"));
+      b.addEventListener("click", moreArchive);
+      card.append(el("p", { class: "claim-note" }, b));
+    }
+    return card;
+  }
+
+  function statementCard(r) {
+    const card = el("section", { class: "card", id: "statement-card" }, el("h3", null, el("span", null, t("statement"))));
+    if (!r.ok) {
+      card.append(el("p", { class: "problem" }, problemText(r)));
+      return card;
+    }
+    const st = r.body.statement;
+    const cols = ["deposited", "recognized", "transferredOut", "redeemed", "balance", "blocked"];
+    const table = el("table", { class: "fields statement" });
+    table.append(el("thead", null, el("tr", null, el("th", { scope: "col" }, t("field")), el("th", { scope: "col" }, t("level")),
+      ...cols.map((k) => el("th", { scope: "col", class: "num" }, t(k))))));
+    const tb = el("tbody");
+    const row = (field, level, b, cls) => el("tr", { class: cls || null }, el("td", null, field), el("td", null, level),
+      ...cols.map((k) => el("td", { class: "num", "data-col": k }, credits(b[k] || 0))));
+    for (const b of st.balances || []) tb.append(row(b.field, String(b.level), b));
+    tb.append(row(t("total"), "", st.total, "total"));
+    table.append(tb);
+    card.append(el("div", { class: "table-scroll" }, table), el("p", { class: "claim-note" }, t("statementNote")));
+    return card;
   }
 
   // ---- wiring ----
