@@ -18,6 +18,7 @@
 package credential
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -114,14 +115,20 @@ func (t Text) MarshalJSON() ([]byte, error) {
 // English).
 func (t *Text) UnmarshalJSON(b []byte) error {
 	*t = Text{}
+	// An object or an array is never a string, and an array never an object: skip the attempts
+	// that must fail (each a full decode with its error) by the value's first byte.
+	first := byte(0)
+	if trimmed := bytes.TrimLeft(b, " \t\r\n"); len(trimmed) > 0 {
+		first = trimmed[0]
+	}
 	var s string
-	if json.Unmarshal(b, &s) == nil {
+	if first != '{' && first != '[' && json.Unmarshal(b, &s) == nil {
 		t.En = s
 		return nil
 	}
 	var vals []langValue
 	var one langValue
-	if json.Unmarshal(b, &one) == nil && one.Value != "" {
+	if first != '[' && json.Unmarshal(b, &one) == nil && one.Value != "" {
 		vals = []langValue{one}
 	} else if err := json.Unmarshal(b, &vals); err != nil {
 		return fmt.Errorf("text must be a string or language value objects")
