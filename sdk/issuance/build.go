@@ -3,7 +3,6 @@ package issuance
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -271,12 +270,12 @@ func (ck *checker) check(org *eduledger.Organization, t eduledger.CredentialType
 	}
 	cc.Status = &credential.Status{Type: credential.StatusType, Channel: ck.channel, Chaincode: ck.chaincode,
 		CredentialID: cc.ID, Anchoring: credential.AnchorBatch}
-	b, err := json.Marshal(&cc)
+	doc, err := cc.JSONValue(jsoncanon.Limits{MaxBytes: credential.DefaultMaxBytes, MaxDepth: credential.DefaultMaxDepth})
 	if err != nil {
-		return []RowError{{Message: "cannot be encoded: " + err.Error()}}
-	}
-	doc, err := jsoncanon.ParseObject(b, jsoncanon.Limits{MaxBytes: credential.DefaultMaxBytes, MaxDepth: credential.DefaultMaxDepth})
-	if err != nil {
+		var je *jsoncanon.Error
+		if !errors.As(err, &je) {
+			return []RowError{{Message: "cannot be encoded: " + err.Error()}}
+		}
 		return []RowError{{Message: "is too large or too deeply nested: " + err.Error()}}
 	}
 	if err := ck.schemas.Validate(t, doc); err != nil {
