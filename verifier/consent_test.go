@@ -23,10 +23,9 @@ import (
 // clock is a settable clock for a verifier.
 type clock struct{ t atomic.Int64 }
 
-func newClock(t time.Time) *clock    { c := &clock{}; c.set(t); return c }
-func (c *clock) set(t time.Time)     { c.t.Store(t.UnixNano()) }
-func (c *clock) now() time.Time      { return time.Unix(0, c.t.Load()) }
-func (c *clock) add(d time.Duration) { c.t.Add(int64(d)) }
+func newClock(t time.Time) *clock { c := &clock{}; c.set(t); return c }
+func (c *clock) set(t time.Time)  { c.t.Store(t.UnixNano()) }
+func (c *clock) now() time.Time   { return time.Unix(0, c.t.Load()) }
 
 func sign(t testing.TB, l *verifiertest.Learner, req verifier.ConsentRequest, at time.Time) []byte {
 	t.Helper()
