@@ -42,6 +42,10 @@ func exitCode(err error) int {
 	if errors.As(err, &u) || eduledger.ErrorCode(err) == eduledger.EINVALID {
 		return 2
 	}
+	// Cobra's own words for a command that does not exist.
+	if strings.HasPrefix(err.Error(), "unknown command ") || strings.HasPrefix(err.Error(), "unknown shorthand flag") {
+		return 2
+	}
 	return 1
 }
 

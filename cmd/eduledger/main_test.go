@@ -26,6 +26,10 @@ func TestUsageMistakesExitTwoWithOneLine(t *testing.T) {
 		{"ledger", "blocks", "--limit", "0", "--dir", t.TempDir()},
 		{"demo", "--batch", "0"},
 		{"ledger", "blocks", "--log-level", "loud"},
+		{"ledger", "history"},
+		{"devnet", "init", "extra-argument"},
+		{"no-such-command"},
+		{"revoke"},
 	} {
 		_, line, code := run(t, args...)
 		if code != 2 || line == "" || strings.Contains(line, "\n") {

@@ -70,5 +70,22 @@ fresh ledger and checks every outcome.`,
 		newRuleCmd(g, s),
 		newCreditCmd(g, s),
 	)
+	markUsageErrors(root)
 	return root
+}
+
+// markUsageErrors makes every command's argument-count mistakes usage errors (exit 2), as flag
+// mistakes already are.
+func markUsageErrors(c *cobra.Command) {
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return usagef("%s: %v", cmd.CommandPath(), err)
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markUsageErrors(sub)
+	}
 }

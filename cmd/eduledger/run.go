@@ -131,6 +131,12 @@ func runServices(ctx context.Context, cfg *runConfig, s *streams, ready func(nam
 	if err != nil {
 		return err
 	}
+	// The bureau's admin publishes credit-bank rules and accredits; a development network needs one
+	// at hand as much as a registrar.
+	bureauToken, err := issuer.DevToken(devnet.Bureau, eduledger.StaffAdmin)
+	if err != nil {
+		return err
+	}
 	var seeded *demoData
 	if cfg.DemoData {
 		if seeded, err = seedDemoData(ctx, issuer.Engine(), filepath.Join(cfg.Ledger.Dir, "demo-data")); err != nil {
@@ -144,13 +150,13 @@ func runServices(ctx context.Context, cfg *runConfig, s *streams, ready func(nam
 			ready(name, addr)
 		}
 		if len(addrs) == 2 {
-			banner(s.out, addrs, token, cfg, seeded)
+			banner(s.out, addrs, token, bureauToken, cfg, seeded)
 		}
 	}
 	return services.Serve(ctx, log, cfg.ShutdownGrace, onReady, iss, ver)
 }
 
-func banner(w io.Writer, addrs map[string]string, token string, cfg *runConfig, seeded *demoData) {
+func banner(w io.Writer, addrs map[string]string, token, bureauToken string, cfg *runConfig, seeded *demoData) {
 	issuerURL, verifierURL := "http://"+addrs["issuer"], "http://"+addrs["verifier"]
 	fmt.Fprintf(w, `
 EduLedger is running on the embedded ledger in %s
@@ -164,7 +170,11 @@ A registrar token of riverside-university (replaced at every start):
   export EDULEDGER_SERVER=%s
   eduledger learner --help        # register learners, issue cards and diplomas from the CLI
 
-`, cfg.Ledger.Dir, issuerURL, verifierURL, token, issuerURL)
+The education bureau's admin token (rules of the credit bank, accreditation), also replaced:
+
+  EDULEDGER_TOKEN=%s eduledger rule credit --help
+
+`, cfg.Ledger.Dir, issuerURL, verifierURL, token, issuerURL, bureauToken)
 	if seeded != nil {
 		fmt.Fprintf(w, "Demo data (in %s):\n", seeded.dir)
 		for _, c := range seeded.credentials {

@@ -85,7 +85,7 @@ func TestRunServesBothServicesAndTheDemoDataVerifies(t *testing.T) {
 		t.Fatalf("a tampered diploma: %s", v)
 	}
 	banner := out.String()
-	for _, want := range []string{issuerURL, verifierURL, "EDULEDGER_TOKEN=edl_", "Demo data"} {
+	for _, want := range []string{issuerURL, verifierURL, "EDULEDGER_TOKEN=edl_", "Demo data", "education bureau's admin token"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("the banner lacks %q:\n%s", want, banner)
 		}
