@@ -429,6 +429,8 @@ func (e *Engine) receive(ctx context.Context, org *hostedOrg, job *jobRecord, sr
 	type chunk struct {
 		rows []*sourceRow
 		recs []rowRecord
+		vals [][]byte // recs encoded for the store
+		err  error
 	}
 	work := make(chan *chunk, e.workers)
 	done := make(chan *chunk, e.workers)
@@ -442,8 +444,14 @@ func (e *Engine) receive(ctx context.Context, org *hostedOrg, job *jobRecord, sr
 			defer wg.Done()
 			for ch := range work {
 				ch.recs = make([]rowRecord, len(ch.rows))
+				ch.vals = make([][]byte, len(ch.rows))
 				for i, r := range ch.rows {
 					ch.recs[i] = e.checkRow(ctx, org, job, r, now)
+					if ch.err == nil {
+						if ch.vals[i], ch.err = json.Marshal(&ch.recs[i]); ch.err != nil {
+							ch.err = fmt.Errorf("issuance: encode %s: %w", keyRow(job.ID, ch.recs[i].Row), ch.err)
+						}
+					}
 				}
 				done <- ch
 			}
@@ -485,7 +493,10 @@ func (e *Engine) receive(ctx context.Context, org *hostedOrg, job *jobRecord, sr
 	b := new(leveldb.Batch)
 	var writeErr error
 	for ch := range done {
-		for _, rec := range ch.recs {
+		if writeErr == nil {
+			writeErr = ch.err
+		}
+		for i, rec := range ch.recs {
 			rep.rows++
 			if len(rec.Errors) > 0 {
 				rep.invalid++
@@ -497,7 +508,7 @@ func (e *Engine) receive(ctx context.Context, org *hostedOrg, job *jobRecord, sr
 				rep.valid++
 			}
 			if writeErr == nil {
-				writeErr = putJSON(b, keyRow(job.ID, rec.Row), &rec)
+				b.Put([]byte(keyRow(job.ID, rec.Row)), ch.vals[i])
 			}
 		}
 		if b.Len() >= 2048 && writeErr == nil {
@@ -689,37 +700,88 @@ func (e *Engine) batches(jobID string) ([]*batchRecord, error) {
 	return out, err
 }
 
-// rowsFrom returns up to n valid rows of a job from row number first on.
+// rowsFrom returns up to n valid rows of a job from row number first on (n 0: every row up to
+// last, when last is not 0). Rows are decoded on all workers: reading a batch's rows back is a
+// stage of signing.
 func (e *Engine) rowsFrom(jobID string, first, last, n int) ([]rowRecord, error) {
 	var out []rowRecord
-	start := ""
-	if first > 1 {
-		start = encodePageToken(keyRow(jobID, first-1))
-	}
-	stop := errors.New("stop")
-	_, err := e.store.scan(prefixRows(jobID), start, 0, func(_ string, v []byte) (bool, error) {
-		var r rowRecord
-		if err := json.Unmarshal(v, &r); err != nil {
-			return false, fmt.Errorf("issuance: decode row: %w", err)
+	prefix := prefixRows(jobID)
+	for {
+		// Take as many stored rows as valid ones are still wanted; invalid ones (skipped jobs
+		// only) make another round necessary.
+		want := 0
+		if n > 0 {
+			want = n - len(out)
 		}
-		if last > 0 && r.Row > last {
-			return false, stop
+		start := ""
+		if first > 1 {
+			start = encodePageToken(keyRow(jobID, first-1))
 		}
-		if len(r.Errors) == 0 {
-			out = append(out, r)
-			if n > 0 && len(out) == n {
+		var raws [][]byte
+		lastRow, more := 0, false
+		stop := errors.New("stop")
+		_, err := e.store.scan(prefix, start, 0, func(k string, v []byte) (bool, error) {
+			row, err := strconv.Atoi(k[len(prefix):])
+			if err != nil {
+				return false, fmt.Errorf("issuance: damaged row key %q", k)
+			}
+			if last > 0 && row > last {
 				return false, stop
 			}
+			if want > 0 && len(raws) == want {
+				more = true
+				return false, stop
+			}
+			raws = append(raws, slices.Clone(v))
+			lastRow = row
+			return true, nil
+		})
+		if err != nil && !errors.Is(err, stop) {
+			return nil, err
 		}
-		return true, nil
-	})
-	if err != nil && !errors.Is(err, stop) {
-		return nil, err
+		recs, err := e.decodeRows(raws)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			if len(r.Errors) == 0 {
+				out = append(out, r)
+			}
+		}
+		if !more || n > 0 && len(out) == n {
+			return out, nil
+		}
+		first = lastRow + 1
 	}
-	return out, nil
 }
 
-// signJob signs every batch of the job not signed yet.
+// decodeRows decodes stored rows on all workers.
+func (e *Engine) decodeRows(raws [][]byte) ([]rowRecord, error) {
+	recs := make([]rowRecord, len(raws))
+	errs := make([]error, e.workers)
+	var wg sync.WaitGroup
+	per := (len(raws) + e.workers - 1) / e.workers
+	for w := 0; w*per < len(raws); w++ {
+		wg.Add(1)
+		go func(w, lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if err := json.Unmarshal(raws[i], &recs[i]); err != nil {
+					errs[w] = fmt.Errorf("issuance: decode row: %w", err)
+					return
+				}
+			}
+		}(w, w*per, min((w+1)*per, len(raws)))
+	}
+	wg.Wait()
+	return recs, errors.Join(errs...)
+}
+
+// signJob signs every batch of the job not signed yet. Three stages run at once — the next
+// batch's rows are read back while one batch is signed and the one before it is written — so
+// that reading, signing and writing overlap. Batches are still recorded durably one by one, in
+// order, each before its failure point and before the next is written; and nothing is anchored
+// before every batch is signed.
 func (e *Engine) signJob(ctx context.Context, org *hostedOrg, job *jobRecord) error {
 	if job.State != JobSigning {
 		job.State = JobSigning
@@ -735,31 +797,88 @@ func (e *Engine) signJob(ctx context.Context, org *hostedOrg, job *jobRecord) er
 	if len(done) > 0 {
 		next = done[len(done)-1].LastRow + 1
 	}
-	for n := len(done); ; n++ {
-		if err := ctx.Err(); err != nil {
-			return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// Stage 1: read each batch's rows.
+	type loaded struct {
+		n    int
+		rows []rowRecord
+		err  error
+	}
+	loads := make(chan loaded, 1)
+	go func() {
+		defer close(loads)
+		for n := len(done); ; n++ {
+			rows, err := e.rowsFrom(job.ID, next, 0, job.BatchSize)
+			if err == nil && len(rows) == 0 {
+				return
+			}
+			select {
+			case loads <- loaded{n: n, rows: rows, err: err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			next = rows[len(rows)-1].Row + 1
 		}
-		rows, err := e.rowsFrom(job.ID, next, 0, job.BatchSize)
-		if err != nil {
-			return err
+	}()
+
+	// Stage 3: write each signed batch, in order.
+	signed := make(chan *signedBatch, 1)
+	written := make(chan error, 1)
+	go func() {
+		var err error
+		for sb := range signed {
+			if err != nil {
+				continue // drain
+			}
+			if err = e.writeBatch(job, sb); err == nil {
+				err = e.failpoint(PointBatchSigned)
+			}
+			if err != nil {
+				cancel()
+			}
 		}
-		if len(rows) == 0 {
+		written <- err
+	}()
+
+	// Stage 2: sign.
+	var signErr error
+	var rowErr *RowError
+	for l := range loads {
+		if l.err != nil {
+			signErr = l.err
 			break
 		}
-		b := &batchRecord{Job: job.ID, Number: n, FirstRow: rows[0].Row, LastRow: rows[len(rows)-1].Row, Count: len(rows)}
+		if err := ctx.Err(); err != nil {
+			signErr = err
+			break
+		}
+		b := &batchRecord{Job: job.ID, Number: l.n, FirstRow: l.rows[0].Row, LastRow: l.rows[len(l.rows)-1].Row, Count: len(l.rows)}
 		org.mu.RLock()
-		rowErr, err := e.signBatch(ctx, org, job, b, rows)
+		sb, re, err := e.signRows(ctx, org, job, b, l.rows)
 		org.mu.RUnlock()
-		if err != nil {
-			return err
+		if err != nil || re != nil {
+			signErr, rowErr = err, re
+			break
 		}
-		if rowErr != nil {
-			return e.finishJob(job, fmt.Sprintf("%s could not be signed: %s; nothing was anchored", rowErr.Field(job.Format), rowErr.Message))
-		}
-		if err := e.failpoint(PointBatchSigned); err != nil {
-			return err
-		}
-		next = b.LastRow + 1
+		signed <- sb
+	}
+	close(signed)
+	writeErr := <-written
+	cancel()
+	for range loads {
+	}
+	switch {
+	case writeErr != nil:
+		return writeErr
+	case signErr != nil:
+		return signErr
+	case rowErr != nil:
+		return e.finishJob(job, fmt.Sprintf("%s could not be signed: %s; nothing was anchored", rowErr.Field(job.Format), rowErr.Message))
 	}
 	job.State = JobAnchoring
 	return e.saveJob(job)
@@ -767,20 +886,40 @@ func (e *Engine) signJob(ctx context.Context, org *hostedOrg, job *jobRecord) er
 
 var credentialIndex = regexp.MustCompile(`^credentials\[(\d+)\]: `)
 
+// signedBatch is a batch signed and rendered, not yet written.
+type signedBatch struct {
+	b     *batchRecord
+	rows  []rowRecord
+	creds []*credential.Credential
+	keys  []string
+	batch *credential.Batch
+	docs  [][]byte
+}
+
 // signBatch signs rows as batch b (a new attempt when b was signed before), writes the segment and
 // records the batch as signed. A row the issuer refuses comes back as a RowError. The caller holds
 // org.mu for reading.
 func (e *Engine) signBatch(ctx context.Context, org *hostedOrg, job *jobRecord, b *batchRecord, rows []rowRecord) (*RowError, error) {
+	sb, rowErr, err := e.signRows(ctx, org, job, b, rows)
+	if err != nil || rowErr != nil {
+		return rowErr, err
+	}
+	return nil, e.writeBatch(job, sb)
+}
+
+// signRows signs rows as batch b and renders its credentials. A row the issuer refuses comes back
+// as a RowError. The caller holds org.mu for reading.
+func (e *Engine) signRows(ctx context.Context, org *hostedOrg, job *jobRecord, b *batchRecord, rows []rowRecord) (*signedBatch, *RowError, error) {
 	keys, err := org.currentIssuer()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	creds := make([]*credential.Credential, len(rows))
 	for i, r := range rows {
 		c, errs := buildCredential(&org.org, job.Type, mergeRow(job.Template, *r.Spec))
 		if len(errs) > 0 {
 			errs[0].Row = r.Row
-			return &errs[0], nil
+			return nil, &errs[0], nil
 		}
 		c.ID = r.Cred
 		creds[i] = c
@@ -790,13 +929,13 @@ func (e *Engine) signBatch(ctx context.Context, org *hostedOrg, job *jobRecord, 
 		if m := credentialIndex.FindStringSubmatch(eduledger.ErrorMessage(err)); m != nil && eduledger.ErrorCode(err) == eduledger.EINVALID {
 			i, _ := strconv.Atoi(m[1])
 			if i < len(rows) {
-				return &RowError{Row: rows[i].Row, Message: eduledger.ErrorMessage(err)[len(m[0]):]}, nil
+				return nil, &RowError{Row: rows[i].Row, Message: eduledger.ErrorMessage(err)[len(m[0]):]}, nil
 			}
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
-		return &RowError{Row: b.FirstRow, Message: eduledger.ErrorMessage(err)}, nil
+		return nil, &RowError{Row: b.FirstRow, Message: eduledger.ErrorMessage(err)}, nil
 	}
 	docs := make([][]byte, batch.Len())
 	var mu sync.Mutex
@@ -821,33 +960,39 @@ func (e *Engine) signBatch(ctx context.Context, org *hostedOrg, job *jobRecord, 
 	}
 	wg.Wait()
 	if renderErr != nil {
-		return nil, renderErr
+		return nil, nil, renderErr
 	}
+	return &signedBatch{b: b, rows: rows, creds: creds, keys: keys.ids(), batch: batch, docs: docs}, nil, nil
+}
+
+// writeBatch writes a signed batch's segment and records the batch as signed, durably.
+func (e *Engine) writeBatch(job *jobRecord, sb *signedBatch) error {
+	b, batch, docs := sb.b, sb.batch, sb.docs
 	if b.Root != "" {
 		b.Attempt++
 	}
 	b.Seg = segmentName(job.ID, b.Number, b.Attempt)
 	offsets, err := e.segs.write(b.Seg, docs)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	b.State, b.Root, b.Keys, b.Anchor, b.Error = batchSigned, batch.Root(), keys.ids(), batch.Anchor(), ""
+	b.State, b.Root, b.Keys, b.Anchor, b.Error = batchSigned, batch.Root(), sb.keys, batch.Anchor(), ""
 	lb := new(leveldb.Batch)
-	ms := make([]member, len(rows))
-	for i, r := range rows {
+	ms := make([]member, len(sb.rows))
+	for i, r := range sb.rows {
 		ms[i] = member{row: r.Row, learner: batch.LearnerID(i), cred: batch.ID(i), digest: batch.Digest(i)}
 		rec := credRecord{ID: batch.ID(i), Type: job.Type, OrgID: job.OrgID, LearnerID: batch.LearnerID(i), Digest: batch.Digest(i),
-			IssuedAt: b.Anchor.IssuedAt, ValidUntil: creds[i].ValidUntil.UTC().Truncate(time.Second), Keys: b.Keys,
+			IssuedAt: b.Anchor.IssuedAt, ValidUntil: sb.creds[i].ValidUntil.UTC().Truncate(time.Second), Keys: b.Keys,
 			Job: job.ID, Batch: b.Number, Row: r.Row, Root: b.Root, Seg: b.Seg, Off: offsets[i], Len: len(docs[i])}
 		if err := putJSON(lb, keyCred(rec.ID), &rec); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	lb.Put([]byte(keyMembers(job.ID, b.Number)), encodeMembers(ms))
 	if err := putJSON(lb, keyBatch(job.ID, b.Number), b); err != nil {
-		return nil, err
+		return err
 	}
-	return nil, e.store.write(lb, true)
+	return e.store.write(lb, true)
 }
 
 // anchorJob anchors every signed batch, settles those a crash left in doubt, and finishes the job.
