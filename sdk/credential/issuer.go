@@ -78,6 +78,7 @@ func (is *Issuer) Issue(c *Credential) (*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer u.release()
 	doc, err := dataintegrity.PrepareValue(u.doc)
 	if err != nil {
 		return nil, err
@@ -122,13 +123,23 @@ func render(canonical []byte, proofs ...map[string]any) ([]byte, error) {
 	return append(out, "]}"...), nil
 }
 
-// unsigned is a completed credential before signing.
+// unsigned is a completed credential before signing. Its document may live in a builder's
+// scratch memory: release it once the document is signed, and use nothing made from it (a
+// dataintegrity.Document) afterwards but byte slices.
 type unsigned struct {
 	id         string
 	typ        eduledger.CredentialType
 	learnerID  string
 	validUntil time.Time
 	doc        *jsoncanon.Value
+	scratch    *valueBuilder
+}
+
+func (u *unsigned) release() {
+	if u.scratch != nil {
+		u.scratch.release()
+		u.scratch, u.doc = nil, nil
+	}
 }
 
 func (u *unsigned) anchor(orgID string, now time.Time) eduledger.CredentialAnchor {
@@ -174,20 +185,23 @@ func (is *Issuer) build(c *Credential, anchoring string, now time.Time) (*unsign
 	cc.Status = &Status{Type: StatusType, Channel: is.opts.channel, Chaincode: is.opts.chaincode,
 		CredentialID: cc.ID, Anchoring: anchoring}
 	cc.Subject = withDefaults(cc.Subject)
-	doc, err := cc.JSONValue(jsoncanon.Limits{MaxBytes: is.opts.limits.MaxBytes, MaxDepth: is.opts.limits.MaxDepth})
+	doc, scratch, err := cc.scratchJSONValue(jsoncanon.Limits{MaxBytes: is.opts.limits.MaxBytes, MaxDepth: is.opts.limits.MaxDepth})
 	if err != nil {
 		if encodeError(err) {
 			return nil, eduledger.Errorf(eduledger.EINVALID, "encode credential: %w", err)
 		}
 		return nil, eduledger.Errorf(eduledger.EINVALID, "credential: %w", err)
 	}
+	u := &unsigned{id: cc.ID, typ: t, learnerID: learnerID, validUntil: cc.ValidUntil, doc: doc, scratch: scratch}
 	if err := is.opts.schemas.Validate(t, doc); err != nil {
+		u.release()
 		return nil, eduledger.Errorf(eduledger.EINVALID, "%w", err)
 	}
 	if err := checkConsistency(t, doc); err != nil {
+		u.release()
 		return nil, eduledger.Errorf(eduledger.EINVALID, "%w", err)
 	}
-	return &unsigned{id: cc.ID, typ: t, learnerID: learnerID, validUntil: cc.ValidUntil, doc: doc}, nil
+	return u, nil
 }
 
 // withDefaults fills the Open Badges "type" members a caller may leave out. It copies what it
@@ -286,6 +300,7 @@ func (is *Issuer) IssueBatch(ctx context.Context, cs []*Credential) (*Batch, err
 		if err != nil {
 			return fmt.Errorf("credentials[%d]: %w", i, err)
 		}
+		defer u.release()
 		doc, err := dataintegrity.PrepareValue(u.doc)
 		if err != nil {
 			return fmt.Errorf("credentials[%d]: %w", i, err)
@@ -322,8 +337,8 @@ func (is *Issuer) IssueBatch(ctx context.Context, cs []*Credential) (*Batch, err
 			break
 		}
 	}
-	// Merkle paths differ in length by at most one hash between leaves, and indexes by a few digits.
-	sample, err := signed.AppendProof(nil, len(items)-1)
+	// The rendered size: the longest Merkle path, and room for the index's digits.
+	sample, err := signed.AppendProof(nil, 0) // the first leaf has the longest path
 	if err != nil {
 		return nil, err
 	}

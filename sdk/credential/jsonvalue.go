@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,6 +26,20 @@ import (
 // to the text path, so that every error is the text path's own. FuzzJSONValueMatchesEncodingJSON
 // holds the two paths equal.
 func (c *Credential) JSONValue(lim jsoncanon.Limits) (*jsoncanon.Value, error) {
+	v, scratch, err := c.scratchJSONValue(lim)
+	if scratch != nil {
+		// The document was built in the builder's scratch memory; keep an exactly sized copy.
+		owned := v.Clone()
+		scratch.release()
+		return &owned, nil
+	}
+	return v, err
+}
+
+// scratchJSONValue is JSONValue for a document used only until scratch.release: when scratch is
+// not nil, the document lives in its memory, which release clears and recycles. Signing needs the
+// document only until it is canonicalised and its proofs are made.
+func (c *Credential) scratchJSONValue(lim jsoncanon.Limits) (*jsoncanon.Value, *valueBuilder, error) {
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = jsoncanon.DefaultMaxBytes
 	}
@@ -32,13 +47,33 @@ func (c *Credential) JSONValue(lim jsoncanon.Limits) (*jsoncanon.Value, error) {
 		lim.MaxDepth = jsoncanon.DefaultMaxDepth
 	}
 	if len(c.Proof) == 0 {
-		b := valueBuilder{}
+		b := builderPool.Get().(*valueBuilder)
 		v, ok := b.credential(c)
 		if ok && b.size <= lim.MaxBytes && b.maxDepth <= lim.MaxDepth {
-			return &v, nil
+			return &v, b, nil
 		}
+		b.release()
 	}
-	return jsonValueFromText(c, lim)
+	v, err := jsonValueFromText(c, lim)
+	return v, nil, err
+}
+
+// builderPool recycles builders' scratch memory: only memory, never data (release clears it).
+var builderPool = sync.Pool{New: func() any {
+	return &valueBuilder{stack: make([]jsoncanon.Member, 0, 32),
+		members: make([]jsoncanon.Member, 0, 4*memberArena), elems: make([]jsoncanon.Value, 0, 4*elemArena)}
+}}
+
+// release clears the builder and returns it to the pool, unless a huge document grew it.
+func (b *valueBuilder) release() {
+	clear(b.stack[:cap(b.stack)])
+	clear(b.members[:cap(b.members)])
+	clear(b.elems[:cap(b.elems)])
+	if cap(b.members) > 16*memberArena || cap(b.elems) > 16*elemArena || cap(b.stack) > 256 {
+		return
+	}
+	*b = valueBuilder{stack: b.stack[:0], members: b.members[:0], elems: b.elems[:0]}
+	builderPool.Put(b)
 }
 
 // jsonValueFromText is JSONValue the slow way: encode, then parse.

@@ -452,3 +452,36 @@ func TestValuesBuiltInCodeEqualParsedOnes(t *testing.T) {
 		})
 	}
 }
+
+func TestCloneIsADeepCopyInExactlySizedArrays(t *testing.T) {
+	in := `{"a":[1,{"b":[[],{}],"c":"x"},[true,null]],"d":{"e":{"f":"g"}},"h":[]}`
+	v, err := ParseValue([]byte(in), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := v.Clone()
+	if !reflect.DeepEqual(&c, v) {
+		t.Fatalf("clone %#v\ndiffers from %#v", c, *v)
+	}
+	// Overwrite every container of the original: the clone must not change.
+	var wipe func(v *Value)
+	wipe = func(v *Value) {
+		for i := range v.members {
+			wipe(&v.members[i].Value)
+			v.members[i] = Member{Key: "z"}
+		}
+		for i := range v.elems {
+			wipe(&v.elems[i])
+			v.elems[i] = NewString("z")
+		}
+	}
+	wipe(v)
+	got, _ := AppendValue(nil, &c)
+	want, _ := Canonicalize([]byte(in))
+	if string(got) != string(want) {
+		t.Errorf("clone after the original was overwritten: %s, want %s", got, want)
+	}
+	if nm, ne := c.count(); nm != 7 || ne != 7 {
+		t.Errorf("count = %d members, %d elements; want 7 and 7", nm, ne)
+	}
+}

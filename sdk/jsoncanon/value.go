@@ -134,6 +134,67 @@ func NewObject(members ...Member) (Value, error) {
 // NewArray returns an array value.
 func NewArray(elems ...Value) Value { return Value{kind: Array, elems: slices.Clone(elems)} }
 
+// Clone returns a deep copy of v. Its containers' members and elements are carved out of two
+// backing arrays of exactly the size they need, which makes it the cheap way to keep a value built
+// in scratch memory that is about to be reused.
+func (v *Value) Clone() Value {
+	nm, ne := v.count()
+	c := cloner{members: make([]Member, 0, nm), elems: make([]Value, 0, ne)}
+	return c.clone(v)
+}
+
+// count returns how many members and array elements v holds, nested ones included.
+func (v *Value) count() (members, elems int) {
+	switch v.kind {
+	case Object:
+		members = len(v.members)
+		for i := range v.members {
+			m, e := v.members[i].Value.count()
+			members, elems = members+m, elems+e
+		}
+	case Array:
+		elems = len(v.elems)
+		for i := range v.elems {
+			m, e := v.elems[i].count()
+			members, elems = members+m, elems+e
+		}
+	}
+	return members, elems
+}
+
+type cloner struct {
+	members []Member
+	elems   []Value
+}
+
+func (c *cloner) clone(v *Value) Value {
+	switch v.kind {
+	case Object:
+		if len(v.members) == 0 {
+			return Value{kind: Object}
+		}
+		start := len(c.members)
+		c.members = append(c.members, v.members...)
+		ms := c.members[start:len(c.members):len(c.members)]
+		for i := range ms {
+			ms[i].Value = c.clone(&ms[i].Value)
+		}
+		return Value{kind: Object, members: ms}
+	case Array:
+		if len(v.elems) == 0 {
+			return Value{kind: Array}
+		}
+		start := len(c.elems)
+		c.elems = append(c.elems, v.elems...)
+		es := c.elems[start:len(c.elems):len(c.elems)]
+		for i := range es {
+			es[i] = c.clone(&es[i])
+		}
+		return Value{kind: Array, elems: es}
+	}
+	return *v
+}
+
 // NewBool returns a boolean value.
 func NewBool(b bool) Value { return Value{kind: Bool, b: b} }
 
