@@ -68,6 +68,9 @@ func TestBatchCredentialsAreWhatTheGeneralPathsMake(t *testing.T) {
 				if string(got) != string(want) {
 					t.Fatalf("credential %d:\n got  %s\n want %s", i, got, want)
 				}
+				if appended, err := batch.AppendCredential([]byte("x"), i); err != nil || string(appended) != "x"+string(want) {
+					t.Fatalf("credential %d: AppendCredential = %s, %v", i, appended, err)
+				}
 				if d, err := Digest(got); err != nil || d != batch.Digest(i) {
 					t.Fatalf("credential %d: Digest of the rendered credential = %s, %v", i, d, err)
 				}

@@ -368,19 +368,27 @@ func (b *Batch) Credential(i int) ([]byte, error) {
 	if i < 0 || i >= len(b.items) {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "no credential %d in a batch of %d", i, len(b.items))
 	}
+	it := &b.items[i]
+	return b.AppendCredential(make([]byte, 0, len(it.canonical)+len(it.edProof)+b.proofSize+16), i)
+}
+
+// AppendCredential appends signed credential i, as Credential renders it, to dst.
+func (b *Batch) AppendCredential(dst []byte, i int) ([]byte, error) {
+	if i < 0 || i >= len(b.items) {
+		return dst, eduledger.Errorf(eduledger.EINVALID, "no credential %d in a batch of %d", i, len(b.items))
+	}
 	// As render writes it: the canonical unsecured document, then the proof set, each proof in
 	// canonical form.
 	it := &b.items[i]
-	out := make([]byte, 0, len(it.canonical)+len(it.edProof)+b.proofSize+16)
-	out = append(out, it.canonical[:len(it.canonical)-1]...)
-	out = append(out, `,"proof":[`...)
-	out = append(out, it.edProof...)
-	out = append(out, ',')
-	out, err := b.signed.AppendProof(out, i)
+	dst = append(dst, it.canonical[:len(it.canonical)-1]...)
+	dst = append(dst, `,"proof":[`...)
+	dst = append(dst, it.edProof...)
+	dst = append(dst, ',')
+	dst, err := b.signed.AppendProof(dst, i)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	return append(out, "]}"...), nil
+	return append(dst, "]}"...), nil
 }
 
 // parallel runs fn(0..n-1) on up to workers goroutines and returns the first error (by index

@@ -36,6 +36,21 @@ func (c *Credential) JSONValue(lim jsoncanon.Limits) (*jsoncanon.Value, error) {
 	return v, err
 }
 
+// ValidateCredential checks c against the JSON Schema of type t exactly as Validate checks
+// c.JSONValue(lim), without keeping the document. It returns JSONValue's error (an encoding
+// error, or a *jsoncanon.Error when the encoding breaks lim) or Validate's (*SchemaError).
+func (s *Schemas) ValidateCredential(t eduledger.CredentialType, c *Credential, lim jsoncanon.Limits) error {
+	v, scratch, err := c.scratchJSONValue(lim)
+	if err != nil {
+		return err
+	}
+	err = s.Validate(t, v)
+	if scratch != nil {
+		scratch.release()
+	}
+	return err
+}
+
 // scratchJSONValue is JSONValue for a document used only until scratch.release: when scratch is
 // not nil, the document lives in its memory, which release clears and recycles. Signing needs the
 // document only until it is canonicalised and its proofs are made.

@@ -314,3 +314,41 @@ func (s *fuzzSource) subject(depth int) Subject {
 	}
 	return sub
 }
+
+func TestValidateCredentialIsValidateOfTheJSONValue(t *testing.T) {
+	f := newFixture(t)
+	lim := jsoncanon.Limits{MaxBytes: DefaultMaxBytes, MaxDepth: DefaultMaxDepth}
+	for _, tc := range []struct {
+		name string
+		edit func(c *Credential)
+		lim  jsoncanon.Limits
+	}{
+		{"a complete diploma is valid", func(*Credential) {}, lim},
+		{"a diploma without a name breaks the schema", func(c *Credential) { c.Name = Text{} }, lim},
+		{"a diploma with a malformed id breaks the schema", func(c *Credential) { c.ID = "not-a-urn" }, lim},
+		{"a diploma with infinite credits cannot be encoded", func(c *Credential) { c.Subject.CreditsEarned = math.Inf(1) }, lim},
+		{"a diploma over the size limit is refused", func(*Credential) {}, jsoncanon.Limits{MaxBytes: 100}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := issuable(sample(eduledger.TypeDiploma, 3), AnchorBatch)
+			tc.edit(c)
+			got := f.schemas.ValidateCredential(eduledger.TypeDiploma, c, tc.lim)
+			var want error
+			doc, err := c.JSONValue(tc.lim)
+			if err != nil {
+				want = err
+			} else {
+				want = f.schemas.Validate(eduledger.TypeDiploma, doc)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("ValidateCredential = %v, Validate(JSONValue) = %v", got, want)
+			}
+			if tc.name == "a complete diploma is valid" && got != nil {
+				t.Errorf("a valid diploma: %v", got)
+			}
+			if tc.name != "a complete diploma is valid" && got == nil {
+				t.Error("an invalid diploma passed")
+			}
+		})
+	}
+}

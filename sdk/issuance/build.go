@@ -270,18 +270,20 @@ func (ck *checker) check(org *eduledger.Organization, t eduledger.CredentialType
 	}
 	cc.Status = &credential.Status{Type: credential.StatusType, Channel: ck.channel, Chaincode: ck.chaincode,
 		CredentialID: cc.ID, Anchoring: credential.AnchorBatch}
-	doc, err := cc.JSONValue(jsoncanon.Limits{MaxBytes: credential.DefaultMaxBytes, MaxDepth: credential.DefaultMaxDepth})
-	if err != nil {
-		var je *jsoncanon.Error
-		if !errors.As(err, &je) {
-			return []RowError{{Message: "cannot be encoded: " + err.Error()}}
-		}
+	err := ck.schemas.ValidateCredential(t, &cc, jsoncanon.Limits{MaxBytes: credential.DefaultMaxBytes, MaxDepth: credential.DefaultMaxDepth})
+	var (
+		se *credential.SchemaError
+		je *jsoncanon.Error
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return schemaRowErrors(err)
+	case errors.As(err, &je):
 		return []RowError{{Message: "is too large or too deeply nested: " + err.Error()}}
 	}
-	if err := ck.schemas.Validate(t, doc); err != nil {
-		return schemaRowErrors(err)
-	}
-	return nil
+	return []RowError{{Message: "cannot be encoded: " + err.Error()}}
 }
 
 // schemaRowErrors turns a schema violation into row errors naming the request's members.

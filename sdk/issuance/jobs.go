@@ -199,11 +199,22 @@ type member struct {
 }
 
 func encodeMembers(ms []member) []byte {
-	var b strings.Builder
+	n := 0
 	for _, m := range ms {
-		fmt.Fprintf(&b, "%d\t%s\t%s\t%s\n", m.row, m.learner, m.cred, m.digest)
+		n += 24 + len(m.learner) + len(m.cred) + len(m.digest)
 	}
-	return []byte(b.String())
+	b := make([]byte, 0, n)
+	for _, m := range ms {
+		b = strconv.AppendInt(b, int64(m.row), 10)
+		b = append(b, '\t')
+		b = append(b, m.learner...)
+		b = append(b, '\t')
+		b = append(b, m.cred...)
+		b = append(b, '\t')
+		b = append(b, m.digest...)
+		b = append(b, '\n')
+	}
+	return b
 }
 
 func decodeMembers(b []byte) ([]member, error) {
@@ -886,14 +897,13 @@ func (e *Engine) signJob(ctx context.Context, org *hostedOrg, job *jobRecord) er
 
 var credentialIndex = regexp.MustCompile(`^credentials\[(\d+)\]: `)
 
-// signedBatch is a batch signed and rendered, not yet written.
+// signedBatch is a batch signed, not yet written.
 type signedBatch struct {
 	b     *batchRecord
 	rows  []rowRecord
 	creds []*credential.Credential
 	keys  []string
 	batch *credential.Batch
-	docs  [][]byte
 }
 
 // signBatch signs rows as batch b (a new attempt when b was signed before), writes the segment and
@@ -907,8 +917,8 @@ func (e *Engine) signBatch(ctx context.Context, org *hostedOrg, job *jobRecord, 
 	return nil, e.writeBatch(job, sb)
 }
 
-// signRows signs rows as batch b and renders its credentials. A row the issuer refuses comes back
-// as a RowError. The caller holds org.mu for reading.
+// signRows signs rows as batch b. A row the issuer refuses comes back as a RowError. The caller
+// holds org.mu for reading.
 func (e *Engine) signRows(ctx context.Context, org *hostedOrg, job *jobRecord, b *batchRecord, rows []rowRecord) (*signedBatch, *RowError, error) {
 	keys, err := org.currentIssuer()
 	if err != nil {
@@ -937,53 +947,29 @@ func (e *Engine) signRows(ctx context.Context, org *hostedOrg, job *jobRecord, b
 		}
 		return nil, &RowError{Row: b.FirstRow, Message: eduledger.ErrorMessage(err)}, nil
 	}
-	docs := make([][]byte, batch.Len())
-	var mu sync.Mutex
-	var renderErr error
-	var wg sync.WaitGroup
-	per := (len(docs) + e.workers - 1) / e.workers
-	for w := 0; w < len(docs); w += per {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				d, err := batch.Credential(i)
-				if err != nil {
-					mu.Lock()
-					renderErr = err
-					mu.Unlock()
-					return
-				}
-				docs[i] = d
-			}
-		}(w, min(w+per, len(docs)))
-	}
-	wg.Wait()
-	if renderErr != nil {
-		return nil, nil, renderErr
-	}
-	return &signedBatch{b: b, rows: rows, creds: creds, keys: keys.ids(), batch: batch, docs: docs}, nil, nil
+	return &signedBatch{b: b, rows: rows, creds: creds, keys: keys.ids(), batch: batch}, nil, nil
 }
 
-// writeBatch writes a signed batch's segment and records the batch as signed, durably.
+// writeBatch renders a signed batch's credentials into its segment and records the batch as
+// signed, durably.
 func (e *Engine) writeBatch(job *jobRecord, sb *signedBatch) error {
-	b, batch, docs := sb.b, sb.batch, sb.docs
+	b, batch := sb.b, sb.batch
 	if b.Root != "" {
 		b.Attempt++
 	}
 	b.Seg = segmentName(job.ID, b.Number, b.Attempt)
-	offsets, err := e.segs.write(b.Seg, docs)
+	offsets, lengths, err := e.segs.write(b.Seg, batch.Len(), batch.AppendCredential)
 	if err != nil {
 		return err
 	}
 	b.State, b.Root, b.Keys, b.Anchor, b.Error = batchSigned, batch.Root(), sb.keys, batch.Anchor(), ""
-	lb := new(leveldb.Batch)
+	lb := leveldb.MakeBatch(len(sb.rows) * 640)
 	ms := make([]member, len(sb.rows))
 	for i, r := range sb.rows {
 		ms[i] = member{row: r.Row, learner: batch.LearnerID(i), cred: batch.ID(i), digest: batch.Digest(i)}
 		rec := credRecord{ID: batch.ID(i), Type: job.Type, OrgID: job.OrgID, LearnerID: batch.LearnerID(i), Digest: batch.Digest(i),
 			IssuedAt: b.Anchor.IssuedAt, ValidUntil: sb.creds[i].ValidUntil.UTC().Truncate(time.Second), Keys: b.Keys,
-			Job: job.ID, Batch: b.Number, Row: r.Row, Root: b.Root, Seg: b.Seg, Off: offsets[i], Len: len(docs[i])}
+			Job: job.ID, Batch: b.Number, Row: r.Row, Root: b.Root, Seg: b.Seg, Off: offsets[i], Len: lengths[i]}
 		if err := putJSON(lb, keyCred(rec.ID), &rec); err != nil {
 			return err
 		}
@@ -1092,9 +1078,10 @@ func (e *Engine) markAnchored(job *jobRecord, b *batchRecord, got *eduledger.Bat
 		return err
 	}
 	b.State, b.TxID, b.AnchoredAt, b.Error = batchAnchored, got.TxID, got.AnchoredAt, ""
-	lb := new(leveldb.Batch)
+	lb := leveldb.MakeBatch(len(ms) * 160)
+	nf := newestFirst(b.Anchor.IssuedAt)
 	for _, m := range ms {
-		indexCredential(lb, job.OrgID, m.learner, m.cred, b.Anchor.IssuedAt)
+		indexCredentialAt(lb, job.OrgID, m.learner, m.cred, nf)
 	}
 	if err := putJSON(lb, keyBatch(job.ID, b.Number), b); err != nil {
 		return err

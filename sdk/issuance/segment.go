@@ -1,7 +1,6 @@
 package issuance
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -21,44 +20,53 @@ func segmentName(jobID string, batch, attempt int) string {
 	return fmt.Sprintf("%s-%06d-%d.jsonl", jobID, batch, attempt)
 }
 
-// write stores docs in a new file, synced, and returns each document's offset.
-func (s *segments) write(name string, docs [][]byte) ([]int64, error) {
+// write stores n documents in a new file, synced, and returns each document's offset and length.
+// render appends document i to dst: documents are rendered straight into the file's buffer, so
+// that a batch's few tens of megabytes are not first held one allocation per document.
+func (s *segments) write(name string, n int, render func(dst []byte, i int) ([]byte, error)) (offsets []int64, lengths []int, err error) {
 	path := filepath.Join(s.dir, name)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("issuance: segment: %w", err)
+		return nil, nil, fmt.Errorf("issuance: segment: %w", err)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	offsets := make([]int64, len(docs))
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	const flushAt = 1 << 20
+	buf := make([]byte, 0, flushAt+64<<10)
+	offsets, lengths = make([]int64, n), make([]int, n)
 	var off int64
-	for i, d := range docs {
-		offsets[i] = off
-		if _, err := w.Write(d); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("issuance: segment: %w", err)
+	for i := range n {
+		start := len(buf)
+		if buf, err = render(buf, i); err != nil {
+			return nil, nil, err
 		}
-		if err := w.WriteByte('\n'); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("issuance: segment: %w", err)
+		buf = append(buf, '\n')
+		offsets[i], lengths[i] = off, len(buf)-start-1
+		off += int64(len(buf) - start)
+		if len(buf) >= flushAt {
+			if _, err = f.Write(buf); err != nil {
+				return nil, nil, fmt.Errorf("issuance: segment: %w", err)
+			}
+			buf = buf[:0]
 		}
-		off += int64(len(d)) + 1
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("issuance: segment: %w", err)
+	if _, err = f.Write(buf); err != nil {
+		return nil, nil, fmt.Errorf("issuance: segment: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("issuance: segment: %w", err)
+	if err = f.Sync(); err != nil {
+		return nil, nil, fmt.Errorf("issuance: segment: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("issuance: segment: %w", err)
+	if err = f.Close(); err != nil {
+		return nil, nil, fmt.Errorf("issuance: segment: %w", err)
 	}
 	if d, err := os.Open(s.dir); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
-	return offsets, nil
+	return offsets, lengths, nil
 }
 
 // read returns one document.

@@ -200,7 +200,12 @@ const keyCheckpoint = "m/checkpoint"
 
 // indexCredential adds a credential to the lists of its organisation and learner.
 func indexCredential(b *leveldb.Batch, org, learner, id string, issuedAt time.Time) {
-	nf := newestFirst(issuedAt)
+	indexCredentialAt(b, org, learner, id, newestFirst(issuedAt))
+}
+
+// indexCredentialAt is indexCredential with the issuance time already rendered by newestFirst
+// (a batch's credentials share it).
+func indexCredentialAt(b *leveldb.Batch, org, learner, id, nf string) {
 	b.Put([]byte(prefixOrgCreds(org)+nf+"/"+id), nil)
 	b.Put([]byte(prefixLearnerCreds(org, learner)+nf+"/"+id), nil)
 }
