@@ -28,6 +28,10 @@ type Verifier struct {
 	chal   *challenges
 	m      *metrics
 
+	// parsers recycle the memory of the documents Verify parses: nothing of a document's
+	// containers outlives its verification (a Result holds strings, never parsed values).
+	parsers sync.Pool
+
 	running atomic.Bool
 	state   atomic.Int32 // streamState
 	cpMu    sync.Mutex
@@ -96,7 +100,15 @@ var documentLimits = jsoncanon.Limits{MaxBytes: MaxPresentationBytes, MaxDepth: 
 // is neither: INVALID when it is not a JSON object within the limits, without duplicate keys,
 // whose type names VerifiableCredential or VerifiablePresentation.
 func (v *Verifier) Verify(ctx context.Context, data []byte) (*Result, error) {
-	doc, err := jsoncanon.ParseObjectValue(data, documentLimits)
+	p, _ := v.parsers.Get().(*jsoncanon.Parser)
+	if p == nil {
+		p = new(jsoncanon.Parser)
+	}
+	defer func() {
+		p.Reset()
+		v.parsers.Put(p)
+	}()
+	doc, err := p.ParseObjectValue(data, documentLimits)
 	if err != nil {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "the document is not acceptable JSON: %w", err)
 	}

@@ -78,6 +78,10 @@ func Parse(data []byte, lim Limits) (any, error) {
 
 // ParseValue is Parse into a Value.
 func ParseValue(data []byte, lim Limits) (*Value, error) {
+	return parseValue(data, lim, nil)
+}
+
+func parseValue(data []byte, lim Limits, arena *Parser) (*Value, error) {
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = DefaultMaxBytes
 	}
@@ -92,7 +96,7 @@ func ParseValue(data []byte, lim Limits) (*Value, error) {
 	sc := scratchPool.Get().(*scratch)
 	defer sc.release()
 	p := parser{data: data, src: string(data), maxDepth: lim.MaxDepth,
-		members: sc.members[:0], elems: sc.elems[:0], path: sc.path[:0]}
+		members: sc.members[:0], elems: sc.elems[:0], path: sc.path[:0], arena: arena}
 	root, err := p.value()
 	sc.members, sc.elems, sc.path = p.members, p.elems, p.path
 	if err != nil {
@@ -104,6 +108,85 @@ func ParseValue(data []byte, lim Limits) (*Value, error) {
 		return nil, p.fail("unexpected data after the top-level value")
 	}
 	return v, nil
+}
+
+// Parser parses documents one after another into memory it reuses: the members and elements of
+// the objects and arrays of a Value it returns are carved out of arrays the Parser keeps, which
+// its next parse overwrites. Strings are ordinary Go strings and stay valid. A service that parses
+// a document per request and keeps nothing of its containers afterwards (only strings) spares the
+// collector most of a parse's garbage this way. The zero Parser is ready; it is not safe for
+// concurrent use.
+type Parser struct {
+	members []Member // free capacity in the current backing array
+	elems   []Value
+	// Taken since the last reset, across backing arrays: the next reset sizes one array to hold
+	// them all.
+	usedMembers, usedElems int
+}
+
+// ParseValue is the package's ParseValue into the Parser's memory: the Value's containers are
+// valid until the Parser's next ParseValue, ParseObjectValue or Reset.
+func (p *Parser) ParseValue(data []byte, lim Limits) (*Value, error) {
+	p.Reset()
+	return parseValue(data, lim, p)
+}
+
+// ParseObjectValue is ParseValue for input that must be a JSON object.
+func (p *Parser) ParseObjectValue(data []byte, lim Limits) (*Value, error) {
+	v, err := p.ParseValue(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	if v.Kind() != Object {
+		return nil, &Error{Msg: "expected a JSON object"}
+	}
+	return v, nil
+}
+
+// Reset ends the use of the last Value the Parser returned, dropping what it referenced.
+func (p *Parser) Reset() {
+	clear(p.members[:cap(p.members)])
+	clear(p.elems[:cap(p.elems)])
+	// Keep one array big enough for a document like the last, but not what a huge one grew.
+	const keep = 4096
+	switch {
+	case p.usedMembers > keep:
+		p.members = nil
+	case p.usedMembers > cap(p.members):
+		p.members = make([]Member, 0, p.usedMembers+p.usedMembers/4)
+	default:
+		p.members = p.members[:0]
+	}
+	switch {
+	case p.usedElems > keep:
+		p.elems = nil
+	case p.usedElems > cap(p.elems):
+		p.elems = make([]Value, 0, p.usedElems+p.usedElems/4)
+	default:
+		p.elems = p.elems[:0]
+	}
+	p.usedMembers, p.usedElems = 0, 0
+}
+
+// takeMembers returns room for n members from the arena.
+func (a *Parser) takeMembers(n int) []Member {
+	a.usedMembers += n
+	if cap(a.members)-len(a.members) < n {
+		a.members = make([]Member, 0, max(64, n))
+	}
+	start := len(a.members)
+	a.members = a.members[:start+n]
+	return a.members[start : start+n : start+n]
+}
+
+func (a *Parser) takeElems(n int) []Value {
+	a.usedElems += n
+	if cap(a.elems)-len(a.elems) < n {
+		a.elems = make([]Value, 0, max(32, n))
+	}
+	start := len(a.elems)
+	a.elems = a.elems[:start+n]
+	return a.elems[start : start+n : start+n]
 }
 
 // ParseObject is Parse for input that must be a JSON object.
@@ -174,9 +257,11 @@ type parser struct {
 	maxDepth int
 	path     []pathElem
 	// Members and elements of the containers being read, nested ones above their parents'; a
-	// container's are copied out into an exact-size slice when it closes.
+	// container's are copied out into an exact-size slice when it closes (carved out of arena's
+	// memory, when there is one).
 	members []Member
 	elems   []Value
+	arena   *Parser
 }
 
 func (p *parser) fail(format string, args ...any) *Error {
@@ -365,7 +450,12 @@ func (p *parser) object() (Value, error) {
 		case '}':
 			p.pos++
 			p.depth--
-			members := make([]Member, len(p.members)-base)
+			var members []Member
+			if p.arena != nil {
+				members = p.arena.takeMembers(len(p.members) - base)
+			} else {
+				members = make([]Member, len(p.members)-base)
+			}
 			copy(members, p.members[base:])
 			clear(p.members[base:])
 			p.members = p.members[:base]
@@ -407,7 +497,12 @@ func (p *parser) array() (Value, error) {
 		case ']':
 			p.pos++
 			p.depth--
-			elems := make([]Value, len(p.elems)-base)
+			var elems []Value
+			if p.arena != nil {
+				elems = p.arena.takeElems(len(p.elems) - base)
+			} else {
+				elems = make([]Value, len(p.elems)-base)
+			}
 			copy(elems, p.elems[base:])
 			clear(p.elems[base:])
 			p.elems = p.elems[:base]

@@ -206,10 +206,17 @@ func TestFieldPathRendersLikeErrorPaths(t *testing.T) {
 }
 
 // FuzzParse checks that Parse never panics, and that whatever it accepts canonicalises to valid
-// JSON that is a fixed point of canonicalisation.
+// JSON that is a fixed point of canonicalisation. A Parser reused across inputs gives what
+// ParseValue gives.
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
+	var reused Parser
 	f.Fuzz(func(t *testing.T, data []byte) {
+		want, wantErr := ParseValue(data, Limits{MaxBytes: 1 << 16, MaxDepth: 12})
+		got, gotErr := reused.ParseValue(data, Limits{MaxBytes: 1 << 16, MaxDepth: 12})
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("Parser.ParseValue = %v, %v; ParseValue = %v, %v", got, gotErr, want, wantErr)
+		}
 		v, err := Parse(data, Limits{MaxBytes: 1 << 16})
 		if err != nil {
 			return
@@ -483,5 +490,67 @@ func TestCloneIsADeepCopyInExactlySizedArrays(t *testing.T) {
 	}
 	if nm, ne := c.count(); nm != 7 || ne != 7 {
 		t.Errorf("count = %d members, %d elements; want 7 and 7", nm, ne)
+	}
+}
+
+func TestAReusedParserGivesWhatParseValueGives(t *testing.T) {
+	var p Parser
+	docs := []string{`{"a":[1,2,{"b":"c"}],"d":{}}`, `[]`, `{"x":` + strings.Repeat(`[{"y":1,"z":[true]},`, 40) + `null` + strings.Repeat(`]`, 40) + `}`,
+		`{"k":"v"}`, `{"bad":`, `"just a string"`, `{"a":[1,2,{"b":"c"}],"d":{}}`}
+	for round := range 3 {
+		for _, d := range docs {
+			t.Run(fmt.Sprintf("round %d: %.30s parses the same", round, d), func(t *testing.T) {
+				want, wantErr := ParseValue([]byte(d), Limits{MaxDepth: 100})
+				got, gotErr := p.ParseValue([]byte(d), Limits{MaxDepth: 100})
+				if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !reflect.DeepEqual(got, want) {
+					t.Fatalf("got %v, %v; want %v, %v", got, gotErr, want, wantErr)
+				}
+				if wantErr == nil {
+					obj, err := p.ParseObjectValue([]byte(d), Limits{MaxDepth: 100})
+					if (err == nil) != (want.Kind() == Object) || err == nil && !reflect.DeepEqual(obj, want) {
+						t.Fatalf("ParseObjectValue = %v, %v", obj, err)
+					}
+				}
+			})
+		}
+	}
+	p.Reset()
+	if len(p.members) != 0 || len(p.elems) != 0 {
+		t.Error("Reset left members in use")
+	}
+}
+
+func TestGetFindsEveryMemberOfSmallAndLargeObjects(t *testing.T) {
+	for _, n := range []int{0, 1, 8, 24, 25, 100} {
+		t.Run(fmt.Sprintf("an object of %d members finds each and nothing else", n), func(t *testing.T) {
+			var sb strings.Builder
+			sb.WriteString("{")
+			keys := []string{}
+			for i := range n {
+				k := fmt.Sprintf("k%d\U0001F600%c", i, rune(0xE000+i))
+				keys = append(keys, k)
+				if i > 0 {
+					sb.WriteString(",")
+				}
+				fmt.Fprintf(&sb, "%q:%d", k, i)
+			}
+			sb.WriteString("}")
+			v, err := ParseValue([]byte(sb.String()), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, k := range keys {
+				got, ok := v.Get(k)
+				if lit, _ := got.Number(); !ok || string(lit) != strconv.Itoa(i) {
+					t.Fatalf("Get(%q) = %v, %v", k, got, ok)
+				}
+				if _, ok := v.Get(k + "x"); ok {
+					t.Fatalf("Get(%q) found a member that is not there", k+"x")
+				}
+			}
+			if _, ok := v.Get(""); ok {
+				t.Fatal(`Get("") found a member`)
+			}
+		})
 	}
 }

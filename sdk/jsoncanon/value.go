@@ -93,7 +93,9 @@ func (v *Value) Get(key string) (*Value, bool) {
 		return nil, false
 	}
 	ms := v.members
-	if len(ms) <= 8 {
+	// A credential's objects have up to about twenty members: a scan comparing strings (lengths
+	// first) beats a search that compares by UTF-16 code units through a callback.
+	if len(ms) <= 24 {
 		for i := range ms {
 			if ms[i].Key == key {
 				return &ms[i].Value, true
@@ -101,11 +103,19 @@ func (v *Value) Get(key string) (*Value, bool) {
 		}
 		return nil, false
 	}
-	i, ok := slices.BinarySearchFunc(ms, key, func(m Member, k string) int { return CompareKeys(m.Key, k) })
-	if !ok {
-		return nil, false
+	lo, hi := 0, len(ms)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if CompareKeys(ms[mid].Key, key) < 0 {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
 	}
-	return &ms[i].Value, true
+	if lo < len(ms) && ms[lo].Key == key {
+		return &ms[lo].Value, true
+	}
+	return nil, false
 }
 
 // GetStr returns the string member named key of an object, or "".

@@ -31,14 +31,27 @@ type handlers struct {
 	bufs    sync.Pool // *bytes.Buffer for answers
 }
 
-// writeJSON renders v whole before sending it, so that the answer goes out with its length in one
-// write rather than chunked.
-func (h *handlers) writeJSON(w http.ResponseWriter, v any) {
+// buffer returns an empty buffer from the pool.
+func (h *handlers) buffer() *bytes.Buffer {
 	buf, _ := h.bufs.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
 	}
 	buf.Reset()
+	return buf
+}
+
+// recycle returns a buffer to the pool, unless a huge body or answer grew it.
+func (h *handlers) recycle(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 {
+		h.bufs.Put(buf)
+	}
+}
+
+// writeJSON renders v whole before sending it, so that the answer goes out with its length in one
+// write rather than chunked.
+func (h *handlers) writeJSON(w http.ResponseWriter, v any) {
+	buf := h.buffer()
 	if r, ok := v.(*verifier.Result); ok {
 		// The answer of every verification: rendered without reflection (verifier.Result.AppendJSON
 		// writes what encoding/json would).
@@ -56,9 +69,7 @@ func (h *handlers) writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
-	if buf.Cap() <= 1<<20 {
-		h.bufs.Put(buf)
-	}
+	h.recycle(buf)
 }
 
 // verify answers POST /v1/verify: a credential or presentation as the JSON body, or uploaded as the
@@ -68,7 +79,10 @@ func (h *handlers) verify(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, h.log, err)
 		return
 	}
-	data, err := readDocument(r)
+	// The body is read into a recycled buffer: the engine keeps nothing of it once it answers.
+	body := h.buffer()
+	defer h.recycle(body)
+	data, err := readDocument(r, body)
 	if err != nil {
 		httpapi.Error(w, r, h.log, err)
 		return
@@ -87,7 +101,7 @@ var documentFields = []string{"file", "credential", "presentation", "document"}
 // readDocument reads the document of a verify request. Errors are problems: UNSUPPORTED_MEDIA_TYPE
 // for a body of another type, TOO_LARGE past the body limit, INVALID for an empty body or a form
 // without exactly one document.
-func readDocument(r *http.Request) ([]byte, error) {
+func readDocument(r *http.Request, buf *bytes.Buffer) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
 	switch {
@@ -97,7 +111,7 @@ func readDocument(r *http.Request) ([]byte, error) {
 	case mt == "multipart/form-data":
 		return readUpload(r, params["boundary"])
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		return readAll(r.Body, r.ContentLength)
+		return readAll(r.Body, r.ContentLength, buf)
 	}
 	return nil, &problem.Error{Code: problem.CodeUnsupportedMediaType,
 		Detail: fmt.Sprintf("a %s body is not accepted: send JSON (application/json) or multipart/form-data", mt)}
@@ -124,7 +138,7 @@ func readUpload(r *http.Request, boundary string) ([]byte, error) {
 		if doc != nil {
 			return nil, eduledger.Errorf(eduledger.EINVALID, "upload one document per request")
 		}
-		if doc, err = readAll(part, -1); err != nil {
+		if doc, err = readAll(part, -1, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -136,11 +150,16 @@ func readUpload(r *http.Request, boundary string) ([]byte, error) {
 
 // readAll reads a body; size, when known (Content-Length, which the body limit has already
 // checked), sizes the buffer at once.
-func readAll(body io.Reader, size int64) ([]byte, error) {
+func readAll(body io.Reader, size int64, buf *bytes.Buffer) ([]byte, error) {
 	var b []byte
 	var err error
 	if size > 0 {
-		b = make([]byte, size)
+		if buf != nil {
+			buf.Grow(int(size))
+			b = buf.AvailableBuffer()[:size]
+		} else {
+			b = make([]byte, size)
+		}
 		var n int
 		n, err = io.ReadFull(body, b)
 		b = b[:n]
@@ -151,6 +170,9 @@ func readAll(body io.Reader, size int64) ([]byte, error) {
 				err = errors.New("body longer than Content-Length")
 			}
 		}
+	} else if buf != nil {
+		_, err = buf.ReadFrom(body)
+		b = buf.Bytes()
 	} else {
 		b, err = io.ReadAll(body)
 	}
