@@ -42,6 +42,7 @@ type fastSchema struct {
 	minLen    int
 	maxLen    int
 	pattern   *regexp.Regexp
+	seq       *seqPattern // pattern without a regexp, when it is that simple
 	matched   *matchCache
 	minimum   *big.Rat
 	maximum   *big.Rat
@@ -208,6 +209,7 @@ func (c *fastCompiler) compile(v any, base string) (*fastSchema, error) {
 			str, _ := val.(string)
 			s.pattern, err = regexp.Compile(str)
 			s.matched = newMatchCache()
+			s.seq, _ = compileSeqPattern(str)
 		case "minimum", "maximum":
 			n, ok := val.(json.Number)
 			if !ok {
@@ -340,8 +342,15 @@ func (s *fastSchema) valid(v *jsoncanon.Value) bool {
 				return false
 			}
 		}
-		if s.pattern != nil && !s.matched.match(s.pattern, str) {
-			return false
+		switch {
+		case s.seq != nil:
+			if !s.seq.match(str) {
+				return false
+			}
+		case s.pattern != nil:
+			if !s.matched.match(s.pattern, str) {
+				return false
+			}
 		}
 	case kindNumber:
 		if s.minimum != nil || s.maximum != nil {
