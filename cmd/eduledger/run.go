@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -97,11 +96,7 @@ func runServices(ctx context.Context, cfg *runConfig, s *streams, ready func(nam
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if os.Getenv("GOGC") == "" {
-		// The ledger and the services allocate many short-lived objects; measured, a less eager
-		// collector costs 5-15% less CPU per transaction for a few tens of MB (docs/benchmarks.md).
-		debug.SetGCPercent(400)
-	}
+	services.TuneGC()
 	fmt.Fprintln(s.err, "eduledger run: configuration:")
 	config.Print(s.err, cfg)
 

@@ -66,6 +66,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer,
 	fmt.Fprintln(stderr, "issuer configuration:")
 	config.Print(stderr, cfg)
 
+	services.TuneGC()
 	b, err := backend.Open(ctx, cfg.Ledger, log)
 	if err != nil {
 		return err

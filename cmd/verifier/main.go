@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, listening func(ad
 	fmt.Fprintln(stderr, "verifier: configuration:")
 	printConfig(stderr, cfg)
 
+	services.TuneGC()
 	b, err := backend.Open(ctx, cfg.Ledger, log)
 	if err != nil {
 		return fmt.Errorf("open the ledger: %w", err)

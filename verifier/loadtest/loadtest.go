@@ -47,14 +47,23 @@ type Config struct {
 	Warmup int
 	// Want is the verdict every answer must carry (default "verified").
 	Want string
+	// Rate, when positive, makes the test open-loop: request i is due at start + i/Rate whatever
+	// the answers to earlier ones, and its latency is measured from when it was due, not from when
+	// a client got round to sending it — so a service that falls behind shows it in the latency
+	// instead of quietly slowing the generator down (coordinated omission). Concurrency then only
+	// caps the connections in flight. Zero runs closed-loop: each client sends as soon as its
+	// previous answer arrives, which measures the most the service can do.
+	Rate float64
 }
 
 // Report is what a load test measured.
 type Report struct {
-	Requests    int     `json:"requests"`
-	Errors      int     `json:"errors"`
-	WrongAnswer int     `json:"wrongAnswers"`
-	Concurrency int     `json:"concurrency"`
+	Requests    int `json:"requests"`
+	Errors      int `json:"errors"`
+	WrongAnswer int `json:"wrongAnswers"`
+	Concurrency int `json:"concurrency"`
+	// OfferedRate is the open-loop arrival rate in requests a second (0: closed-loop).
+	OfferedRate float64 `json:"offeredRate,omitempty"`
 	Seconds     float64 `json:"seconds"`
 	// PerSecond counts correct answers only.
 	PerSecond float64 `json:"perSecond"`
@@ -72,8 +81,12 @@ type Report struct {
 
 // String renders the report on one line.
 func (r *Report) String() string {
-	return fmt.Sprintf("%d requests, %d clients, %.1fs: %.0f verifications/s; latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; generator CPU %.2f cores; %d errors, %d wrong answers",
-		r.Requests, r.Concurrency, r.Seconds, r.PerSecond, r.P50, r.P90, r.P99, r.P999, r.Max, r.CPUSeconds/r.Seconds, r.Errors, r.WrongAnswer)
+	mode := fmt.Sprintf("%d clients", r.Concurrency)
+	if r.OfferedRate > 0 {
+		mode = fmt.Sprintf("offered %.0f/s open loop on up to %d connections", r.OfferedRate, r.Concurrency)
+	}
+	return fmt.Sprintf("%d requests, %s, %.1fs: %.0f verifications/s; latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; generator CPU %.2f cores; %d errors, %d wrong answers",
+		r.Requests, mode, r.Seconds, r.PerSecond, r.P50, r.P90, r.P99, r.P999, r.Max, r.CPUSeconds/r.Seconds, r.Errors, r.WrongAnswer)
 }
 
 // Run runs a load test. It fails only when the configuration is unusable; failed requests are
@@ -164,6 +177,10 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, c.Duration)
 	defer cancel()
+	var interval time.Duration
+	if c.Rate > 0 {
+		interval = time.Duration(float64(time.Second) / c.Rate)
+	}
 	lat := make([]time.Duration, c.Requests)
 	var next atomic.Int64
 	var done, errs, wrong atomic.Int64
@@ -180,7 +197,17 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 				if i >= c.Requests {
 					return
 				}
+				var late time.Duration
+				if interval > 0 {
+					due := start.Add(time.Duration(i) * interval)
+					if wait := time.Until(due); wait > 0 {
+						time.Sleep(wait)
+					} else {
+						late = -wait
+					}
+				}
 				took, err := post(ctx, requests[(c.Warmup+i)%len(requests)])
+				took += late
 				if err != nil {
 					if ctx.Err() != nil {
 						return
@@ -212,7 +239,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	}
 	slices.Sort(ok)
 	r := &Report{Requests: len(ok) + int(errs.Load()+wrong.Load()), Errors: int(errs.Load()), WrongAnswer: int(wrong.Load()),
-		Concurrency: c.Concurrency, Seconds: elapsed.Seconds(), PerSecond: float64(len(ok)) / elapsed.Seconds(),
+		Concurrency: c.Concurrency, OfferedRate: c.Rate, Seconds: elapsed.Seconds(), PerSecond: float64(len(ok)) / elapsed.Seconds(),
 		P50: quantile(ok, 0.50), P90: quantile(ok, 0.90), P99: quantile(ok, 0.99), P999: quantile(ok, 0.999), CPUSeconds: cpu.Seconds()}
 	if len(ok) > 0 {
 		r.Max = ms(ok[len(ok)-1])

@@ -113,3 +113,34 @@ func TestReadJSONLines(t *testing.T) {
 		t.Fatal("a line that is not JSON was accepted")
 	}
 }
+
+// An open-loop run must show a service that cannot keep up in its latency: requests keep being due
+// on schedule, and each is timed from when it was due, not from when a connection came free.
+func TestOpenLoopLatencyIncludesTheQueueAServiceBuilds(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		time.Sleep(10 * time.Millisecond)
+		w.Write([]byte(`{"verdict":"verified"}`))
+	}))
+	defer slow.Close()
+	bodies := [][]byte{[]byte(`{"good":1}`)}
+	closed, err := loadtest.Run(context.Background(), loadtest.Config{URL: slow.URL, Bodies: bodies, Concurrency: 1, Requests: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed.P99 > 40 {
+		t.Fatalf("closed loop p99 = %.1f ms; one connection to a 10 ms service should see about 10 ms", closed.P99)
+	}
+	// 400 a second offered to a service that answers 100 a second on one connection: by the 20th
+	// request the queue is about 150 ms long.
+	open, err := loadtest.Run(context.Background(), loadtest.Config{URL: slow.URL, Bodies: bodies, Concurrency: 1, Requests: 20, Rate: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open.P99 < 100 {
+		t.Fatalf("open loop p99 = %.1f ms: the backlog of a service 4x too slow is hidden (coordinated omission)", open.P99)
+	}
+	if open.OfferedRate != 400 || !strings.Contains(open.String(), "open loop") {
+		t.Errorf("the report does not say it was open loop: %s", open)
+	}
+}

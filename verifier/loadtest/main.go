@@ -23,6 +23,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	d := fs.Duration("d", time.Minute, "time limit")
 	warmup := fs.Int("warmup", 0, "unmeasured requests first")
 	want := fs.String("want", "verified", "the verdict every answer must carry")
+	rate := fs.Float64("rate", 0, "open loop: send this many requests a second whatever the answers, and measure latency from when each was due (0: closed loop, -c clients as fast as answered)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -41,7 +42,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "verifier-load:", err)
 		return 2
 	}
-	r, err := Run(context.Background(), Config{URL: *url, Bodies: bodies, Concurrency: *c, Requests: *n, Duration: *d, Warmup: *warmup, Want: *want})
+	r, err := Run(context.Background(), Config{URL: *url, Bodies: bodies, Concurrency: *c, Requests: *n, Duration: *d, Warmup: *warmup, Want: *want, Rate: *rate})
 	if err != nil {
 		fmt.Fprintln(stderr, "verifier-load:", err)
 		return 1
