@@ -87,7 +87,12 @@ for org in "${ORGS[@]}"; do
 	fi
 	tls=$(org_dir "$org")/peers/chaincode.$org.eduledger.local/tls
 	port=$(chaincode_port "$org" "$slot")
-	start_process "$proc" "$ccdir/server" \
+	profile=()
+	# Profiling endpoints only for a server that offers them (EduLedger's cmd/chaincode does).
+	if [[ "${EDULEDGER_PROFILE:-}" == 1 && "$("$ccdir/server" --help 2>&1 || true)" == *--pprof* ]]; then
+		profile=(--pprof "127.0.0.1:$(chaincode_pprof_port "$org" "$slot")")
+	fi
+	start_process "$proc" "$ccdir/server" "${profile[@]}" \
 		--id "$package_id" \
 		--address "127.0.0.1:$port" \
 		--tls-cert "$tls/server.crt" --tls-key "$tls/server.key" --tls-client-ca "$(org_tlsca "$org")"

@@ -36,8 +36,12 @@ orderer_ops_port() { echo $((PORT_BASE + 42 + 10 * $1)); }
 peer_port() { echo $((PORT_BASE + ORG_SLOT[$1])); }
 peer_cc_port() { echo $((PORT_BASE + ORG_SLOT[$1] + 1)); }
 peer_ops_port() { echo $((PORT_BASE + ORG_SLOT[$1] + 2)); }
+# peer_pprof_port ORG: the peer's Go profiling endpoint, served only with EDULEDGER_PROFILE=1.
+peer_pprof_port() { echo $((PORT_BASE + ORG_SLOT[$1] + 3)); }
 # chaincode_port ORG SLOT: the port of that organisation's chaincode server for chaincode slot 0-9.
 chaincode_port() { echo $((PORT_BASE + ORG_SLOT[$1] + 10 + $2)); }
+# chaincode_pprof_port ORG SLOT: that chaincode server's profiling endpoint (EDULEDGER_PROFILE=1).
+chaincode_pprof_port() { echo $((PORT_BASE + ORG_SLOT[$1] + 30 + $2)); }
 
 CRYPTO=$STATE/crypto
 orderer_dir() { echo "$CRYPTO/ordererOrganizations/orderer.eduledger.local/orderers/orderer$1.orderer.eduledger.local"; }

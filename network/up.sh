@@ -187,7 +187,11 @@ start_peer() {
 	dir=$(peer_dir "$org")
 	name=peer0.$org
 	mkdir -p "$STATE/data/$name"
-	start_process "$name" env \
+	local profile=()
+	if [[ "${EDULEDGER_PROFILE:-}" == 1 ]]; then
+		profile=(CORE_PEER_PROFILE_ENABLED=true CORE_PEER_PROFILE_LISTENADDRESS="127.0.0.1:$(peer_pprof_port "$org")")
+	fi
+	start_process "$name" env "${profile[@]}" \
 		FABRIC_CFG_PATH="$STATE/config/peer" \
 		FABRIC_LOGGING_SPEC="${EDULEDGER_FABRIC_LOGGING:-info}" \
 		CORE_PEER_ID="$name.eduledger.local" \
