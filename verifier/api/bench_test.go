@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -44,7 +45,8 @@ func envInt(name string, def int) int {
 // issued alone; default a fifth as many, since each takes a transaction of its own to set up — a
 // p99 over a one-second run is noisy, so measure longer runs with it) and EDULEDGER_LOAD_CLIENTS
 // (default 12: enough to keep two cores busy, few enough to keep queues short) change the size;
-// EDULEDGER_LOAD_CPUPROFILE=file profiles the service while it is under load.
+// EDULEDGER_LOAD_CPUPROFILE=file profiles the service while it is under load. The service runs
+// with GOGC=400, as the service binaries do, unless GOGC is set.
 //
 // Each kind runs twice. "saturated" is closed-loop: the clients send as fast as answers come, which
 // measures the most the service can do, and its latency is mostly queueing. "rate=N" is open-loop
@@ -56,6 +58,11 @@ func BenchmarkLoad(b *testing.B) {
 	alone := envInt("EDULEDGER_LOAD_ALONE", max(requests/5, 1))
 	clients := envInt("EDULEDGER_LOAD_CLIENTS", 12)
 	rate := envInt("EDULEDGER_LOAD_RATE", 10_000)
+	// The service binaries run with GOGC=400 unless GOGC is set (services.TuneGC in cmd/internal);
+	// so does the service measured here, or the figures would be those of a configuration nobody runs.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	for _, mode := range []struct {
 		name    string
 		batched bool
