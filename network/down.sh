@@ -16,10 +16,14 @@ case ${1:-} in
 esac
 
 if [[ -d "$STATE/pids" ]]; then
-	# Clients first, then peers, then orderers, so no node logs a storm of lost connections.
-	for pidfile in "$STATE"/pids/cc-*.pid "$STATE"/pids/peer*.pid "$STATE"/pids/orderer*.pid; do
-		[[ -f "$pidfile" ]] || continue
-		stop_process "$(basename "$pidfile" .pid)"
+	# Clients first, then peers, then orderers, so no node logs a storm of lost connections; each
+	# tier at once.
+	for tier in 'cc-*' 'peer*' 'orderer*'; do
+		names=()
+		for pidfile in "$STATE"/pids/$tier.pid; do
+			[[ -f "$pidfile" ]] && names+=("$(basename "$pidfile" .pid)")
+		done
+		((${#names[@]} == 0)) || stop_process "${names[@]}"
 	done
 fi
 if ((clean)); then

@@ -126,21 +126,33 @@ is_running() {
 	[[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
 }
 
-# stop_process NAME: SIGTERM, then SIGKILL after 10 s. Only the pid this library started is signalled.
+# stop_process NAME...: SIGTERM to each, then SIGKILL to whatever still runs 10 s later. The
+# processes are signalled together and waited for together, so stopping a tier costs one grace
+# period, not one per process. Only pids this library started are signalled.
 stop_process() {
-	local name=$1 pidfile=$STATE/pids/$1.pid
-	[[ -f "$pidfile" ]] || return 0
-	local pid i
-	pid=$(cat "$pidfile")
-	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
+	local name pid pids=() pidfiles=() i
+	for name in "$@"; do
+		local pidfile=$STATE/pids/$name.pid
+		[[ -f "$pidfile" ]] || continue
+		pidfiles+=("$pidfile")
+		pid=$(cat "$pidfile")
+		if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			pids+=("$pid")
+		fi
+	done
+	for ((i = 0; i < 100 && ${#pids[@]} > 0; i++)); do
+		local alive=()
+		for pid in "${pids[@]}"; do
+			kill -0 "$pid" 2>/dev/null && alive+=("$pid")
 		done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-	fi
-	rm -f "$pidfile"
+		pids=("${alive[@]}")
+		((${#pids[@]} == 0)) || sleep 0.1
+	done
+	for pid in "${pids[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	((${#pidfiles[@]} == 0)) || rm -f "${pidfiles[@]}"
 }
 
 # wait_healthy NAME PORT: waits until the operations endpoint on PORT answers /healthz with 200.
