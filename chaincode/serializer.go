@@ -13,6 +13,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/metadata"
 
 	"github.com/eduledger/eduledger"
+	"github.com/eduledger/eduledger/sdk/jsoncanon"
 )
 
 // serializer converts transaction arguments from their string form into the method's parameter
@@ -127,8 +128,24 @@ func decodeStrict(s string, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("unexpected data after the JSON value")
 	}
+	// encoding/json keeps the last of two members with the same name and replaces invalid UTF-8
+	// silently; other readers of the same transaction (a block explorer, an auditor's parser) may
+	// keep the first or refuse it. The ledger records only arguments every reader reads alike.
+	if _, err := jsoncanon.ParseValue([]byte(s), jsoncanon.Limits{MaxBytes: len(s), MaxDepth: maxArgDepth}); err != nil {
+		var je *jsoncanon.Error
+		if errors.As(err, &je) {
+			if je.Path != "" {
+				return fmt.Errorf("field %s: %s (byte %d)", je.Path, je.Msg, je.Offset)
+			}
+			return fmt.Errorf("%s (byte %d)", je.Msg, je.Offset)
+		}
+		return err
+	}
 	return nil
 }
+
+// maxArgDepth bounds the nesting of a JSON argument; the deepest domain type nests a few levels.
+const maxArgDepth = 32
 
 func describeJSONError(err error) error {
 	var syntax *json.SyntaxError

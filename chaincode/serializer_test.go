@@ -39,6 +39,8 @@ func TestSerializerDecodesArgumentsStrictly(t *testing.T) {
 		{"a wrong JSON type names the field", `{"id":42}`, anchorType, "INVALID: argument anchor: field id must not be a JSON number"},
 		{"a bad time says what a time looks like", `{"issuedAt":"yesterday"}`, anchorType, "INVALID: argument anchor: holds a time that is not in RFC 3339 form"},
 		{"an empty document is refused", ``, anchorType, "INVALID: argument anchor: is empty"},
+		{"a repeated field is refused, not resolved in favour of one copy", `{"id":"urn:x:1","learnerId":"l-1","learnerId":"l-2"}`, anchorType, "INVALID: argument anchor: field learnerId: duplicate key"},
+		{"invalid UTF-8 is refused, not replaced", "{\"id\":\"urn:x:\xff\"}", anchorType, "INVALID: argument anchor: field id:"},
 		{"a page size decodes", `25`, reflect.TypeFor[int32](), ""},
 		{"a page size that is not a number is refused", `ten`, reflect.TypeFor[int32](), `INVALID: argument pageSize: "ten" is not a whole number`},
 		{"a page size beyond 32 bits is refused", `99999999999`, reflect.TypeFor[int32](), "INVALID: argument pageSize"},
