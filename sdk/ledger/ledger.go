@@ -13,6 +13,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
@@ -56,6 +57,18 @@ type Checkpoint struct {
 	// TxID is the transaction of the last processed event within BlockNumber; "" means that
 	// nothing in BlockNumber was processed yet.
 	TxID string
+}
+
+// LogValue lets structured logs show a checkpoint as its block and transaction rather than as a
+// pointer; a nil checkpoint logs as "start" (the first block).
+func (c *Checkpoint) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("start")
+	}
+	if c.TxID == "" {
+		return slog.GroupValue(slog.Uint64("block", c.BlockNumber))
+	}
+	return slog.GroupValue(slog.Uint64("block", c.BlockNumber), slog.String("txId", c.TxID))
 }
 
 // Ledger is a connection to the EduLedger channel acting as one identity.

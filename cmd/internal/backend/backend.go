@@ -107,7 +107,7 @@ func Open(ctx context.Context, c Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
-	l, err := n.OpenLedger(cc, embedded.WithLogger(log.With("component", "embedded-ledger")))
+	l, err := n.OpenLedger(cc, embedded.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
