@@ -43,6 +43,19 @@ const Version = "1.0.0"
 type Contract struct {
 	contractapi.Contract
 	signatures map[string]signature
+	// governingMSP, when set, is the only MSP whose organisation InitLedger accepts.
+	governingMSP string
+}
+
+// Option configures the chaincode.
+type Option func(*Contract)
+
+// GoverningMSP makes InitLedger accept only a governing organisation hosted by mspID (and so, as
+// InitLedger requires, called by an admin from that MSP). Run every organisation's chaincode with
+// the same value: an admin of another MSP who calls InitLedger first is then refused by every
+// honest endorser, instead of governing the network because it was quicker.
+func GoverningMSP(mspID string) Option {
+	return func(c *Contract) { c.governingMSP = mspID }
 }
 
 // signature describes a transaction's arguments, so that a call with the wrong number of them is
@@ -131,8 +144,11 @@ func signatures() map[string]signature {
 // and result against a JSON schema at a cost the throughput target cannot afford, with a strict
 // JSON one (see serializer.go), and refuses calls with an unknown transaction name or the wrong
 // number of arguments before any argument is decoded.
-func New() (*contractapi.ContractChaincode, error) {
+func New(opts ...Option) (*contractapi.ContractChaincode, error) {
 	c := &Contract{signatures: signatures()}
+	for _, o := range opts {
+		o(c)
+	}
 	c.Name = Name
 	c.Info = metadata.InfoMetadata{
 		Title:       "EduLedger",

@@ -43,11 +43,12 @@ type testNet struct {
 	now     time.Time
 	clients map[string]*ledger.Client
 	n       int
+	opts    []chaincode.Option // the chaincode's options, applied on every open
 }
 
-func newTestNet(t testing.TB) *testNet {
+func newTestNet(t testing.TB, opts ...chaincode.Option) *testNet {
 	t.Helper()
-	n := &testNet{dir: t.TempDir(), cas: map[string]*msp.CA{}, now: epoch, clients: map[string]*ledger.Client{}}
+	n := &testNet{dir: t.TempDir(), cas: map[string]*msp.CA{}, now: epoch, clients: map[string]*ledger.Client{}, opts: opts}
 	cfg := embedded.ChannelConfig{Channel: "eduledger", Chaincode: "eduledger"}
 	for _, id := range []string{govMSP, schoolMSP, enterpriseMSP} {
 		ca, err := msp.NewCA(id, "ca."+id)
@@ -68,7 +69,7 @@ func newTestNet(t testing.TB) *testNet {
 // off.
 func (n *testNet) open(t testing.TB) {
 	t.Helper()
-	cc, err := chaincode.New()
+	cc, err := chaincode.New(n.opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

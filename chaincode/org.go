@@ -9,7 +9,7 @@ import (
 // InitLedger fixes the governing organisation: the GOVERNMENT organisation whose admins admit,
 // change and suspend organisations and grant accreditations. The caller must be an admin of that
 // organisation, from the MSP that hosts it. It succeeds once; every later call, by anyone, is
-// refused with CONFLICT. (Fabric's gateway cannot send --isInit, so this is an ordinary
+// refused with CONFLICT. With the GoverningMSP option, only an organisation of that MSP qualifies. (Fabric's gateway cannot send --isInit, so this is an ordinary
 // transaction that works once; operators run it right after the chaincode is committed.)
 func (c *Contract) InitLedger(ctx contractapi.TransactionContextInterface, org eduledger.Organization) (*eduledger.Organization, error) {
 	stub := ctx.GetStub()
@@ -28,6 +28,9 @@ func (c *Contract) InitLedger(ctx contractapi.TransactionContextInterface, org e
 	}
 	if org.Kind != eduledger.KindGovernment {
 		return nil, eduledger.Errorf(eduledger.EINVALID, "the governing organisation must be of kind GOVERNMENT, not %s", org.Kind)
+	}
+	if c.governingMSP != "" && org.MSPID != c.governingMSP {
+		return nil, eduledger.Errorf(eduledger.EFORBIDDEN, "this network is governed by an organisation of %s; %s is hosted by %s and may not initialise the ledger", c.governingMSP, org.ID, org.MSPID)
 	}
 	if err := requireFounder(ctx, &org); err != nil {
 		return nil, err

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/eduledger/eduledger"
+	"github.com/eduledger/eduledger/chaincode"
 	"github.com/eduledger/eduledger/sdk/ledger"
 )
 
@@ -311,5 +313,24 @@ func TestConcurrentAnchorsDoNotConflict(t *testing.T) {
 	}
 	if len(page.Items) != clients*4 {
 		t.Fatalf("the issuer lists %d credentials, want %d", len(page.Items), clients*4)
+	}
+}
+
+func TestAGoverningMSPKeepsOtherMSPsFromClaimingGovernance(t *testing.T) {
+	n := newTestNet(t, chaincode.GoverningMSP(govMSP))
+	ctx := t.Context()
+	// A school's admin races the bureau with a GOVERNMENT organisation of the school's own MSP.
+	rogue := org{"rogue-bureau", schoolMSP, eduledger.KindGovernment}
+	_, err := n.staff(t, rogue, eduledger.StaffAdmin).InitLedger(ctx, rogue.document())
+	wantCode(t, err, eduledger.EFORBIDDEN)
+	if err != nil && !strings.Contains(err.Error(), "governed by an organisation of GovMSP") {
+		t.Fatalf("the refusal does not say who governs: %v", err)
+	}
+	if _, err := n.staff(t, bureau, eduledger.StaffAdmin).GetGoverningOrganization(ctx); eduledger.ErrorCode(err) != eduledger.ENOTFOUND {
+		t.Fatalf("after the refused claim the ledger is initialised: %v", err)
+	}
+	gov, err := n.staff(t, bureau, eduledger.StaffAdmin).InitLedger(ctx, bureau.document())
+	if err != nil || gov.ID != bureau.id {
+		t.Fatalf("the bureau's InitLedger = %+v, %v", gov, err)
 	}
 }

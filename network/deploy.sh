@@ -87,12 +87,17 @@ for org in "${ORGS[@]}"; do
 	fi
 	tls=$(org_dir "$org")/peers/chaincode.$org.eduledger.local/tls
 	port=$(chaincode_port "$org" "$slot")
-	profile=()
-	# Profiling endpoints only for a server that offers them (EduLedger's cmd/chaincode does).
-	if [[ "${EDULEDGER_PROFILE:-}" == 1 && "$("$ccdir/server" --help 2>&1 || true)" == *--pprof* ]]; then
-		profile=(--pprof "127.0.0.1:$(chaincode_pprof_port "$org" "$slot")")
+	extra=()
+	# Options only for a server that offers them (EduLedger's cmd/chaincode does; a test chaincode
+	# may not): who may initialise the ledger, and profiling endpoints on request.
+	help=$("$ccdir/server" --help 2>&1 || true)
+	if [[ "$help" == *--governing-msp* ]]; then
+		extra+=(--governing-msp "${ORG_MSP[gov]}")
 	fi
-	start_process "$proc" "$ccdir/server" "${profile[@]}" \
+	if [[ "${EDULEDGER_PROFILE:-}" == 1 && "$help" == *--pprof* ]]; then
+		extra+=(--pprof "127.0.0.1:$(chaincode_pprof_port "$org" "$slot")")
+	fi
+	start_process "$proc" "$ccdir/server" "${extra[@]}" \
 		--id "$package_id" \
 		--address "127.0.0.1:$port" \
 		--tls-cert "$tls/server.crt" --tls-key "$tls/server.key" --tls-client-ca "$(org_tlsca "$org")"

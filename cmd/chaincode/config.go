@@ -31,6 +31,10 @@ type Config struct {
 	// Pprof, when set, serves Go's profiling endpoints (/debug/pprof/) on this address, for an
 	// operator who needs to see where the chaincode spends its time. Bind it to loopback.
 	Pprof string `mapstructure:"pprof"`
+	// GoverningMSP is the MSP whose GOVERNMENT organisation alone may initialise the ledger
+	// (chaincode.GoverningMSP). Every organisation should set the same value; unset, the first
+	// admin to call InitLedger governs.
+	GoverningMSP string `mapstructure:"governing_msp"`
 }
 
 // Validate checks that the configuration can serve.
@@ -43,6 +47,9 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Pprof); err != nil {
 			return fmt.Errorf("pprof %q must be host:port", c.Pprof)
 		}
+	}
+	if strings.ContainsAny(c.GoverningMSP, " \t\r\n/") || len(c.GoverningMSP) > 128 {
+		return fmt.Errorf("governing_msp %.40q is not an MSP ID", c.GoverningMSP)
 	}
 	if !c.Insecure && c.TLSClientCA == "" {
 		return errors.New("tls_client_ca is required: peers must authenticate with client certificates (or --insecure for tests)")
@@ -58,7 +65,7 @@ func (c *Config) server() ccaas.Config {
 // logAttrs is the configuration as printed at start-up (it holds no secrets: key paths only).
 func (c *Config) logAttrs(listening string) []any {
 	return []any{"id", c.ID, "address", listening, "tls_cert", c.TLSCert, "tls_key", c.TLSKey,
-		"tls_client_ca", c.TLSClientCA, "insecure", c.Insecure, "pprof", c.Pprof}
+		"tls_client_ca", c.TLSClientCA, "insecure", c.Insecure, "pprof", c.Pprof, "governing_msp", c.GoverningMSP}
 }
 
 // loadConfig reads flags, then the environment, then the config file, then defaults.
@@ -73,6 +80,7 @@ func loadConfig(args, environ []string) (*Config, error) {
 	fs.Bool("insecure", false, "serve without TLS (tests on loopback only)")
 	fs.Duration("shutdown-grace", 5*time.Second, "how long open peer streams get to finish on stop")
 	fs.String("pprof", "", "serve Go profiling endpoints on this address (e.g. 127.0.0.1:6061); off when empty")
+	fs.String("governing-msp", "", "the MSP whose GOVERNMENT organisation alone may initialise the ledger (e.g. GovMSP)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -85,7 +93,7 @@ func loadConfig(args, environ []string) (*Config, error) {
 		}
 	}
 	for key, flag := range map[string]string{"id": "id", "address": "address", "tls_cert": "tls-cert", "tls_key": "tls-key",
-		"tls_client_ca": "tls-client-ca", "insecure": "insecure", "shutdown_grace": "shutdown-grace", "pprof": "pprof"} {
+		"tls_client_ca": "tls-client-ca", "insecure": "insecure", "shutdown_grace": "shutdown-grace", "pprof": "pprof", "governing_msp": "governing-msp"} {
 		if err := v.BindPFlag(key, fs.Lookup(flag)); err != nil {
 			return nil, err
 		}

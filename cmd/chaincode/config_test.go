@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,36 @@ func TestProfilingIsOffUnlessAskedAndNeedsAnAddress(t *testing.T) {
 	}
 	if _, err := loadConfig(append(base, "--pprof", "6061"), nil); err == nil || !strings.Contains(err.Error(), "pprof") {
 		t.Fatalf("a malformed address: %v", err)
+	}
+}
+
+func TestGoverningMSPComesFromFlagOrEnvironmentAndMustBeAnMSPID(t *testing.T) {
+	base := []string{"--insecure", "--id", "cc:1", "--address", "127.0.0.1:1"}
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		env     []string
+		want    string
+		wantErr bool
+	}{
+		{"unset by default", base, nil, "", false},
+		{"from the environment", base, []string{"EDULEDGER_CHAINCODE_GOVERNING_MSP=GovMSP"}, "GovMSP", false},
+		{"the flag wins", append(slices.Clone(base), "--governing-msp", "BureauMSP"), []string{"EDULEDGER_CHAINCODE_GOVERNING_MSP=GovMSP"}, "BureauMSP", false},
+		{"a path is not an MSP ID", append(slices.Clone(base), "--governing-msp", "msp/GovMSP"), nil, "", true},
+		{"spaces are not an MSP ID", append(slices.Clone(base), "--governing-msp", "Gov MSP"), nil, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := loadConfig(tc.args, tc.env)
+			if tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "governing_msp") {
+					t.Fatalf("err = %v, want a governing_msp error", err)
+				}
+				return
+			}
+			if err != nil || cfg.GoverningMSP != tc.want {
+				t.Fatalf("GoverningMSP = %+v, %v; want %q", cfg, err, tc.want)
+			}
+		})
 	}
 }
 

@@ -37,7 +37,13 @@ func main() {
 }
 
 func run(cfg *Config, logger *slog.Logger) error {
-	cc, err := chaincode.New()
+	var opts []chaincode.Option
+	if cfg.GoverningMSP != "" {
+		opts = append(opts, chaincode.GoverningMSP(cfg.GoverningMSP))
+	} else {
+		logger.Warn("governing_msp is not set: the first admin to call InitLedger will govern the network; set --governing-msp on every organisation's server")
+	}
+	cc, err := chaincode.New(opts...)
 	if err != nil {
 		return fmt.Errorf("chaincode: %w", err)
 	}

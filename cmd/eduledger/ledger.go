@@ -171,7 +171,7 @@ func openLedger(g *globals) (*embedded.Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	cc, err := chaincode.New()
+	cc, err := chaincode.New(chaincode.GoverningMSP(devnet.GovMSP))
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func Open(ctx context.Context, dir string) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	cc, err := chaincode.New()
+	cc, err := chaincode.New(chaincode.GoverningMSP(devnet.GovMSP))
 	if err != nil {
 		return nil, err
 	}

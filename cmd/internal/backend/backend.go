@@ -103,7 +103,7 @@ func Open(ctx context.Context, c Config, log *slog.Logger) (*Backend, error) {
 	if created {
 		log.Info("created a development network", "dir", c.Dir)
 	}
-	cc, err := chaincode.New()
+	cc, err := chaincode.New(chaincode.GoverningMSP(devnet.GovMSP))
 	if err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
