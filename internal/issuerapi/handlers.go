@@ -111,11 +111,7 @@ func (s *Server) getLearner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, err := s.eng.GetLearner(r.Context(), principal(r), id, personal)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, l)
+	s.render(w, r, http.StatusOK, l, err)
 }
 
 // RolesRequest replaces a learner's roles.
@@ -170,11 +166,7 @@ func (s *Server) learnerChange(w http.ResponseWriter, r *http.Request, req any, 
 		}
 	}
 	l, err := fn(id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, l)
+	s.render(w, r, http.StatusOK, l, err)
 }
 
 // Identity cards.
@@ -227,20 +219,12 @@ func (s *Server) revokeCard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.eng.RevokeCard(r.Context(), principal(r), id, req.Reason, req.Note)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, c)
+	s.render(w, r, http.StatusOK, c, err)
 }
 
 func (s *Server) getCard(w http.ResponseWriter, r *http.Request) {
 	c, err := s.eng.GetCard(r.Context(), principal(r), param(r, "learnerID"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, c)
+	s.render(w, r, http.StatusOK, c, err)
 }
 
 func (s *Server) cardPNG(w http.ResponseWriter, r *http.Request) {
@@ -304,11 +288,7 @@ func (s *Server) issueCredential(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getCredential(w http.ResponseWriter, r *http.Request) {
 	c, err := s.eng.GetCredential(r.Context(), principal(r), param(r, "credentialID"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, c)
+	s.render(w, r, http.StatusOK, c, err)
 }
 
 func (s *Server) listCredentials(w http.ResponseWriter, r *http.Request) {
@@ -320,11 +300,7 @@ func (s *Server) listCredentials(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := s.eng.ListCredentials(r.Context(), principal(r), issuance.CredentialQuery{LearnerID: q.Get("learnerId"),
 		Type: eduledger.CredentialType(q.Get("type")), JobID: q.Get("jobId"), PageSize: size, PageToken: q.Get("pageToken")})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, page)
+	s.render(w, r, http.StatusOK, page, err)
 }
 
 func (s *Server) credentialQR(w http.ResponseWriter, r *http.Request) {
@@ -465,11 +441,7 @@ func (s *Server) multipartJob(r *http.Request, boundary string, spec *issuance.J
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	j, err := s.eng.GetJob(r.Context(), principal(r), param(r, "jobID"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, j)
+	s.render(w, r, http.StatusOK, j, err)
 }
 
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
@@ -479,11 +451,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.eng.ListJobs(r.Context(), principal(r), size, r.URL.Query().Get("pageToken"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, page)
+	s.render(w, r, http.StatusOK, page, err)
 }
 
 func (s *Server) jobRows(w http.ResponseWriter, r *http.Request) {
@@ -495,11 +463,7 @@ func (s *Server) jobRows(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	page, err := s.eng.JobRows(r.Context(), principal(r), param(r, "jobID"),
 		issuance.RowQuery{State: q.Get("state"), PageSize: size, PageToken: q.Get("pageToken")})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, page)
+	s.render(w, r, http.StatusOK, page, err)
 }
 
 // exportJob streams a job's issued credentials as NDJSON, one ExportedCredential per line.
@@ -575,11 +539,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := s.eng.RevokeKey(r.Context(), principal(r), id, req.RevokedAt)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, out)
+	s.render(w, r, http.StatusOK, out, err)
 }
 
 // Tokens and audit: local to the service, for the organisation's admins.
@@ -651,11 +611,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		t, err = s.eng.Tokens().Revoke(id, "token:"+p.TokenID)
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, t)
+	s.render(w, r, http.StatusOK, t, err)
 }
 
 func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
@@ -665,9 +621,5 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.eng.Audit(r.Context(), principal(r), size, r.URL.Query().Get("pageToken"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, page)
+	s.render(w, r, http.StatusOK, page, err)
 }
