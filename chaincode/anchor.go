@@ -190,23 +190,33 @@ func (c *Contract) GetCredential(ctx contractapi.TransactionContextInterface, cr
 // GetCredentialByDigest returns the record of the credential anchored with a digest. Errors:
 // INVALID, NOT_FOUND.
 func (c *Contract) GetCredentialByDigest(ctx contractapi.TransactionContextInterface, digest string) (*eduledger.CredentialAnchor, error) {
-	if !eduledger.ValidDigest(digest) {
-		return nil, eduledger.Errorf(eduledger.EINVALID, "digest must be a lower-case hex SHA-256")
-	}
 	stub := ctx.GetStub()
-	dk, err := key(typeCredByDigest, digest)
+	id, err := idByDigest(stub, typeCredByDigest, digest, "credential is anchored")
 	if err != nil {
 		return nil, err
 	}
+	a, _, err := loadCredential(stub, id)
+	return a, err
+}
+
+// idByDigest reads the ID a digest index (typeCredByDigest, typeRecordByDigest) points to;
+// what completes "no … with digest" in the NOT_FOUND error. Errors: INVALID, NOT_FOUND.
+func idByDigest(stub shim.ChaincodeStubInterface, index, digest, what string) (string, error) {
+	if !eduledger.ValidDigest(digest) {
+		return "", eduledger.Errorf(eduledger.EINVALID, "digest must be a lower-case hex SHA-256")
+	}
+	dk, err := key(index, digest)
+	if err != nil {
+		return "", err
+	}
 	id, err := stub.GetState(dk)
 	if err != nil {
-		return nil, fmt.Errorf("read state: %w", err)
+		return "", fmt.Errorf("read state: %w", err)
 	}
 	if id == nil {
-		return nil, eduledger.Errorf(eduledger.ENOTFOUND, "no credential is anchored with digest %s", digest)
+		return "", eduledger.Errorf(eduledger.ENOTFOUND, "no %s with digest %s", what, digest)
 	}
-	a, _, err := loadCredential(stub, string(id))
-	return a, err
+	return string(id), nil
 }
 
 // GetCredentialStatus answers a verifier in one call: the credential's record when it has one,

@@ -175,22 +175,12 @@ func (c *Contract) GetLearningRecord(ctx contractapi.TransactionContextInterface
 // GetLearningRecordByDigest returns the learning record whose full record has this digest, so a
 // verifier shown the full record can find its summary and status. Errors: INVALID, NOT_FOUND.
 func (c *Contract) GetLearningRecordByDigest(ctx contractapi.TransactionContextInterface, digest string) (*eduledger.LearningRecord, error) {
-	if !eduledger.ValidDigest(digest) {
-		return nil, eduledger.Errorf(eduledger.EINVALID, "digest must be a lower-case hex SHA-256")
-	}
 	stub := ctx.GetStub()
-	dk, err := key(typeRecordByDigest, digest)
+	id, err := idByDigest(stub, typeRecordByDigest, digest, "learning record is recorded")
 	if err != nil {
 		return nil, err
 	}
-	id, err := stub.GetState(dk)
-	if err != nil {
-		return nil, fmt.Errorf("read state: %w", err)
-	}
-	if id == nil {
-		return nil, eduledger.Errorf(eduledger.ENOTFOUND, "no learning record is recorded with digest %s", digest)
-	}
-	r, _, err := loadRecord(stub, string(id))
+	r, _, err := loadRecord(stub, id)
 	return r, err
 }
 
